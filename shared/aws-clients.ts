@@ -1,0 +1,33 @@
+// Infrastructure layer: the AWS SDK v3 clients, built once by each entry point and passed into the core.
+import { FirehoseClient } from "@aws-sdk/client-firehose";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+
+export interface AwsClients {
+  sesv2: SESv2Client;
+  iam: IAMClient;
+  firehose: FirehoseClient;
+}
+
+export interface ClientOptions {
+  region?: string;
+  /** Attempts per call, throttling and 5xx included; the SDK's adaptive mode paces retries with a token bucket. */
+  maxAttempts?: number;
+}
+
+/**
+ * Endpoints are never set here: the SDK itself reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+ * (SESV2, IAM, FIREHOSE, STS, LAMBDA), so the same code runs against AWS and the local simulator.
+ */
+export function sdkClientConfig(options: ClientOptions = {}) {
+  return {
+    ...(options.region === undefined ? {} : { region: options.region }),
+    retryMode: "adaptive" as const,
+    maxAttempts: options.maxAttempts ?? 8,
+  };
+}
+
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  const config = sdkClientConfig(options);
+  return { sesv2: new SESv2Client(config), iam: new IAMClient(config), firehose: new FirehoseClient(config) };
+}
