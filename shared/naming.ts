@@ -1,0 +1,67 @@
+// Core layer: deterministic names and ARNs of what we manage (SPEC §4) — pure functions, no AWS calls.
+import { createHash } from "node:crypto";
+
+/** The tag that marks a role as ours; a role without it (or outside our path) is never changed or deleted. */
+export const MANAGED_BY_TAG = { Key: "managed-by", Value: "ses-firehose-autowire" } as const;
+export const CONFIGURATION_SET_TAG_KEY = "ses-configuration-set";
+export const REGION_TAG_KEY = "ses-region";
+
+const MAX_ROLE_NAME_LENGTH = 64;
+const HASH_LENGTH = 8;
+
+/** The AWS partition of a region: aws-cn for China, aws-us-gov for GovCloud, aws-iso(-b) for the isolated regions. */
+export function partitionFor(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  return "aws";
+}
+
+/**
+ * `prefix-N-hhhhhhhh`: N shortened so the whole name fits IAM's 64 characters, and 8 hex characters of
+ * sha256("R/N") of the exact-case name, so the name differs across regions (IAM is global) and between names
+ * that differ only in case (IAM role names are unique case-insensitively, configuration set names are not).
+ */
+export function roleNameFor(prefix: string, region: string, configurationSetName: string): string {
+  const hash = createHash("sha256")
+    .update(`${region}/${configurationSetName}`)
+    .digest("hex")
+    .slice(0, HASH_LENGTH);
+  const room = MAX_ROLE_NAME_LENGTH - prefix.length - HASH_LENGTH - 2;
+  return `${prefix}-${configurationSetName.slice(0, Math.max(room, 0))}-${hash}`;
+}
+
+export function roleArnFor(partition: string, accountId: string, rolePath: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role${rolePath}${roleName}`;
+}
+
+export function configurationSetArnFor(
+  region: string,
+  accountId: string,
+  configurationSetName: string,
+): string {
+  return `arn:${partitionFor(region)}:ses:${region}:${accountId}:configuration-set/${configurationSetName}`;
+}
+
+export function deliveryStreamArnFor(region: string, accountId: string, streamName: string): string {
+  return `arn:${partitionFor(region)}:firehose:${region}:${accountId}:deliverystream/${streamName}`;
+}
+
+export interface DeliveryStreamArnParts {
+  partition: string;
+  region: string;
+  accountId: string;
+  name: string;
+}
+
+const DELIVERY_STREAM_ARN =
+  /^arn:(aws[a-z-]*):firehose:([a-z0-9-]+):(\d{12}):deliverystream\/([a-zA-Z0-9_.-]{1,64})$/;
+
+/** Splits a delivery stream ARN; undefined when the text is not one. */
+export function parseDeliveryStreamArn(arn: string): DeliveryStreamArnParts | undefined {
+  const match = DELIVERY_STREAM_ARN.exec(arn);
+  if (!match) return undefined;
+  const [, partition = "", region = "", accountId = "", name = ""] = match;
+  return { partition, region, accountId, name };
+}
