@@ -45,13 +45,24 @@ function setting(env: Environment, name: string): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-function matching(env: Environment, name: string, fallback: string, pattern: RegExp, accepted: string): string {
+function matching(
+  env: Environment,
+  name: string,
+  fallback: string,
+  pattern: RegExp,
+  accepted: string,
+): string {
   const value = setting(env, name) ?? fallback;
   if (!pattern.test(value)) throw new ConfigError(`${name}="${value}" is not valid: expected ${accepted}.`);
   return value;
 }
 
-function optionalMatching(env: Environment, name: string, pattern: RegExp, accepted: string): string | undefined {
+function optionalMatching(
+  env: Environment,
+  name: string,
+  pattern: RegExp,
+  accepted: string,
+): string | undefined {
   const value = setting(env, name);
   if (value !== undefined && !pattern.test(value)) {
     throw new ConfigError(`${name}="${value}" is not valid: expected ${accepted}, or leave it unset.`);
@@ -86,7 +97,9 @@ function eventTypes(env: Environment): EventType[] {
 export function loadConfig(env: Environment = process.env): Config {
   const mode = (setting(env, "OPT_IN_MODE") ?? "tag").toLowerCase();
   if (mode !== "tag" && mode !== "all") {
-    throw new ConfigError(`OPT_IN_MODE="${setting(env, "OPT_IN_MODE")}" is not valid: expected "tag" or "all".`);
+    throw new ConfigError(
+      `OPT_IN_MODE="${setting(env, "OPT_IN_MODE")}" is not valid: expected "tag" or "all".`,
+    );
   }
   const rolePath = matching(
     env,
@@ -95,7 +108,8 @@ export function loadConfig(env: Environment = process.env): Config {
     ROLE_PATH_PATTERN,
     'an IAM path that starts and ends with "/" (e.g. /ses-firehose-autowire/)',
   );
-  if (rolePath.length > 512) throw new ConfigError(`ROLE_PATH is not valid: at most 512 characters are accepted.`);
+  if (rolePath.length > 512)
+    throw new ConfigError(`ROLE_PATH is not valid: at most 512 characters are accepted.`);
   return Object.freeze({
     optInTagKey: matching(
       env,

@@ -25,12 +25,17 @@ export function describeError(err: unknown): { name: string; message: string } {
   if (err instanceof Error) return { name: err.name, message: err.message };
   if (typeof err === "object" && err !== null) {
     const { name, message } = err as { name?: unknown; message?: unknown };
-    return { name: typeof name === "string" ? name : "Error", message: typeof message === "string" ? message : String(err) };
+    return {
+      name: typeof name === "string" ? name : "Error",
+      message: typeof message === "string" ? message : String(err),
+    };
   }
   return { name: "Error", message: String(err) };
 }
 
 /** True when `err` is an AWS SDK service exception (or lookalike) with the given error name. */
 export function isAwsError(err: unknown, ...names: string[]): boolean {
-  return typeof err === "object" && err !== null && names.includes((err as { name?: unknown }).name as string);
+  return (
+    typeof err === "object" && err !== null && names.includes((err as { name?: unknown }).name as string)
+  );
 }

@@ -76,6 +76,9 @@ export class DestinationLimitError extends Error {
   override readonly name = "DestinationLimitError";
 }
 
+/** The SDK names IAM's "NoSuchEntity" error NoSuchEntityException; lookalikes (and older SDKs) may use the code. */
+const NO_SUCH_ENTITY = ["NoSuchEntityException", "NoSuchEntity"] as const;
+
 const EXPECTED_ERRORS = [InvalidTagValueError, StreamNotUsableError, ForeignRoleError, DestinationLimitError];
 
 /** The state of one reconcile: what it wrote (or would write) and the AWS operation in flight, for error messages. */
@@ -128,7 +131,7 @@ async function findRole(run: Run, role: RoleIdentity, trustListing = true): Prom
     );
     return found;
   } catch (err) {
-    if (isAwsError(err, "NoSuchEntity")) return undefined;
+    if (isAwsError(err, ...NO_SUCH_ENTITY)) return undefined;
     throw err;
   }
 }
@@ -165,10 +168,13 @@ async function createRole(run: Run, role: RoleIdentity): Promise<Role | undefine
     run.deps.logger.info("created role", { roleName: role.name, roleArn: role.arn });
     return undefined;
   } catch (err) {
-    if (!isAwsError(err, "EntityAlreadyExists")) throw err;
+    if (!isAwsError(err, "EntityAlreadyExistsException", "EntityAlreadyExists")) throw err;
     run.deps.logger.info("role created concurrently; reading it back", { roleName: role.name });
     const existing = await findRole(run, role, false);
-    if (existing === undefined) throw err;
+    if (existing === undefined) {
+      run.operation = "CreateRole";
+      throw err;
+    }
     return existing;
   }
 }
@@ -229,7 +235,7 @@ async function readInlinePolicy(run: Run, role: RoleIdentity): Promise<string | 
     );
     return PolicyDocument;
   } catch (err) {
-    if (isAwsError(err, "NoSuchEntity")) return undefined;
+    if (isAwsError(err, ...NO_SUCH_ENTITY)) return undefined;
     throw err;
   }
 }
@@ -244,19 +250,19 @@ async function removeRole(run: Run): Promise<void> {
     return;
   }
   const { iam } = run.deps;
-  await ignoring("NoSuchEntity", () =>
+  await ignoring(NO_SUCH_ENTITY, () =>
     write(run, "DeleteRolePolicy", () =>
       iam.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: INLINE_POLICY_NAME })),
     ),
   );
   try {
-    await ignoring("NoSuchEntity", () =>
+    await ignoring(NO_SUCH_ENTITY, () =>
       write(run, "DeleteRole", () => iam.send(new DeleteRoleCommand({ RoleName: role.name }))),
     );
   } catch (err) {
-    if (!isAwsError(err, "DeleteConflict")) throw err;
+    if (!isAwsError(err, "DeleteConflictException", "DeleteConflict")) throw err;
     await detachEverything(run, role);
-    await ignoring("NoSuchEntity", () =>
+    await ignoring(NO_SUCH_ENTITY, () =>
       write(run, "DeleteRole", () => iam.send(new DeleteRoleCommand({ RoleName: role.name }))),
     );
   }
@@ -269,7 +275,7 @@ async function detachEverything(run: Run, role: RoleIdentity): Promise<void> {
   run.operation = "ListRolePolicies";
   for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: role.name })) {
     for (const policyName of page.PolicyNames ?? []) {
-      await ignoring("NoSuchEntity", () =>
+      await ignoring(NO_SUCH_ENTITY, () =>
         write(run, "DeleteRolePolicy", () =>
           iam.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: policyName })),
         ),
@@ -279,7 +285,7 @@ async function detachEverything(run: Run, role: RoleIdentity): Promise<void> {
   run.operation = "ListAttachedRolePolicies";
   for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role.name })) {
     for (const { PolicyArn } of page.AttachedPolicies ?? []) {
-      await ignoring("NoSuchEntity", () =>
+      await ignoring(NO_SUCH_ENTITY, () =>
         write(run, "DetachRolePolicy", () =>
           iam.send(new DetachRolePolicyCommand({ RoleName: role.name, PolicyArn })),
         ),
@@ -288,11 +294,11 @@ async function detachEverything(run: Run, role: RoleIdentity): Promise<void> {
   }
 }
 
-async function ignoring(errorName: string, call: () => Promise<void>): Promise<void> {
+async function ignoring(errorNames: readonly string[], call: () => Promise<void>): Promise<void> {
   try {
     await call();
   } catch (err) {
-    if (!isAwsError(err, errorName)) throw err;
+    if (!isAwsError(err, ...errorNames)) throw err;
   }
 }
 
@@ -375,7 +381,10 @@ async function ensureEventDestination(
       if (!isAwsError(err, "AlreadyExistsException")) throw err;
       logger.info("event destination created concurrently; reading it back");
       const readBack = ours(await readDestinations(run), config);
-      if (readBack === undefined) throw err;
+      if (readBack === undefined) {
+        run.operation = "CreateConfigurationSetEventDestination";
+        throw err;
+      }
       current = readBack;
     }
   }
@@ -400,8 +409,8 @@ function destinationLimitMessage(run: Run): string {
 
 async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry> {
   const { config, logger } = run.deps;
+  run.operation = "DescribeDeliveryStream";
   const deliveryStreamArn = await resolveDeliveryStream(requestedStreamArn, run.deps);
-  run.operation = "GetConfigurationSetEventDestinations";
   const destinations = await readDestinations(run);
   const current = ours(destinations, config);
   if (current === undefined && destinations.length >= MAX_EVENT_DESTINATIONS) {
@@ -431,7 +440,7 @@ async function optOut(run: Run, reason: string, setExists: boolean): Promise<Rep
   if (setExists && !roleKnownAbsent) {
     const current = ours(await readDestinations(run), config);
     if (current !== undefined) {
-      await ignoring("NotFoundException", () =>
+      await ignoring(["NotFoundException"], () =>
         write(run, "DeleteConfigurationSetEventDestination", () =>
           sesv2.send(
             new DeleteConfigurationSetEventDestinationCommand({

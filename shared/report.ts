@@ -27,7 +27,10 @@ export function emptyCounts(): OutcomeCounts {
   return { created: 0, updated: 0, unchanged: 0, removed: 0, skipped: 0, failed: 0 };
 }
 
-export function countOutcomes(results: readonly ReportEntry[], into: OutcomeCounts = emptyCounts()): OutcomeCounts {
+export function countOutcomes(
+  results: readonly ReportEntry[],
+  into: OutcomeCounts = emptyCounts(),
+): OutcomeCounts {
   for (const result of results) into[result.outcome] += 1;
   return into;
 }
