@@ -1,0 +1,114 @@
+// Test (adapter layer): the Lambda-agnostic event run — scope from the function ARN, failures surfaced as errors.
+import { createAwsClients } from "../../shared/aws-clients";
+import { loadConfig } from "../../shared/config";
+import {
+  ConfigurationSetsFailedError,
+  reconcileFromEvent,
+  scopeFromFunctionArn,
+} from "../../shared/event-run";
+import { reconcile } from "../../shared/reconcile";
+import { createLogger, createMetrics } from "../../shared/telemetry";
+import { fixtureEvent } from "../support/fixture-events";
+
+jest.mock("../../shared/reconcile");
+const reconcileMock = jest.mocked(reconcile);
+
+const deps = () => ({
+  clients: createAwsClients({ region: "eu-west-1" }),
+  config: loadConfig({}),
+  logger: createLogger(),
+  metrics: createMetrics(),
+});
+const context = (arn: string) => ({ invokedFunctionArn: arn, getRemainingTimeInMillis: () => 1000 });
+
+beforeEach(() => {
+  reconcileMock.mockReset();
+  jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe("scopeFromFunctionArn", () => {
+  it("reads region and account from a function ARN, qualified or not", () => {
+    expect(scopeFromFunctionArn("arn:aws:lambda:eu-west-1:111122223333:function:f:live")).toEqual({
+      region: "eu-west-1",
+      account: "111122223333",
+    });
+    expect(scopeFromFunctionArn("arn:aws-cn:lambda:cn-north-1:111122223333:function:f")?.region).toBe(
+      "cn-north-1",
+    );
+  });
+
+  it("gives nothing for anything else", () => {
+    expect(scopeFromFunctionArn("arn:aws:sqs:eu-west-1:111122223333:queue")).toBeUndefined();
+  });
+});
+
+describe("reconcileFromEvent", () => {
+  it("uses the function ARN's region when the function's own region is not given", async () => {
+    // Prepare
+    const event = fixtureEvent("tag-resource");
+    event.region = "eu-west-1";
+    event.detail.requestParameters = {
+      resourceArn: "arn:aws:ses:eu-west-1:111122223333:configuration-set/eu-set",
+    };
+    reconcileMock.mockResolvedValue({ configurationSet: "eu-set", outcome: "unchanged", actions: [] });
+    // Act
+    const result = await reconcileFromEvent(
+      event,
+      context("arn:aws:lambda:eu-west-1:111122223333:function:tagged"),
+      ["TagResource"],
+      deps(),
+    );
+    // Assess
+    expect(result).toEqual({
+      status: "reconciled",
+      results: [expect.objectContaining({ configurationSet: "eu-set" })],
+    });
+    expect(reconcileMock.mock.calls[0]?.[1]).toMatchObject({
+      region: "eu-west-1",
+      accountId: "111122223333",
+    });
+  });
+
+  it("takes account and region from the event when the function ARN does not give them", async () => {
+    reconcileMock.mockResolvedValue({ configurationSet: "marketing", outcome: "skipped", actions: [] });
+    const result = await reconcileFromEvent(
+      fixtureEvent("untag-resource"),
+      context("local"),
+      ["UntagResource"],
+      deps(),
+    );
+    expect(result).toMatchObject({ status: "reconciled" });
+    expect(reconcileMock.mock.calls[0]?.[1]).toMatchObject({
+      region: "us-east-1",
+      accountId: "111122223333",
+    });
+  });
+
+  it("ignores an event name the function is not wired for", async () => {
+    const result = await reconcileFromEvent(
+      fixtureEvent("untag-resource"),
+      context("local"),
+      ["TagResource"],
+      deps(),
+    );
+    expect(result).toEqual({
+      status: "ignored",
+      reason: "UntagResource is not handled here (expected TagResource)",
+    });
+  });
+
+  it("reports a failed set even when the core gave no error text", async () => {
+    reconcileMock.mockResolvedValue({ configurationSet: "marketing", outcome: "failed", actions: [] });
+    const run = reconcileFromEvent(
+      fixtureEvent("untag-resource"),
+      context("local"),
+      ["UntagResource"],
+      deps(),
+    );
+    await expect(run).rejects.toThrow(ConfigurationSetsFailedError);
+    await expect(
+      reconcileFromEvent(fixtureEvent("untag-resource"), context("local"), ["UntagResource"], deps()),
+    ).rejects.toThrow("Reconcile failed for 1 configuration set(s): marketing: unknown error");
+  });
+});

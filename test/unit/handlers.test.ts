@@ -1,0 +1,314 @@
+// Test (adapter layer): the three event-driven functions fed every fixture event (SPEC §2, §6).
+import { FirehoseClient, DescribeDeliveryStreamCommand } from "@aws-sdk/client-firehose";
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  IAMClient,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateConfigurationSetEventDestinationCommand,
+  GetConfigurationSetCommand,
+  GetConfigurationSetEventDestinationsCommand,
+  SESv2Client,
+} from "@aws-sdk/client-sesv2";
+import type { Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { reconcile } from "../../shared/reconcile";
+import type { ReportEntry } from "../../shared/report";
+import { FIXTURE_NAMES, fixtureEvent } from "../support/fixture-events";
+
+jest.mock("../../shared/reconcile");
+const reconcileMock = jest.mocked(reconcile);
+
+const ACCOUNT = "111122223333";
+const REGION = "us-east-1";
+const STREAM_ARN = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/ses-events`;
+const ENV = {
+  AWS_REGION: REGION,
+  DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN,
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+  PROPAGATION_TIMEOUT_SECONDS: "0",
+};
+
+type Handler = (event: never, context: Context) => Promise<unknown>;
+type HandlerName = "created" | "tagged" | "deleted";
+const handlers = {} as Record<HandlerName, Handler>;
+
+function lambdaContext(functionName = "OnConfigurationSetFunction", account = ACCOUNT): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${account}:function:${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "2025/01/01/[$LATEST]abcdef",
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function invoke(name: HandlerName, event: unknown, context = lambdaContext()) {
+  return handlers[name](event as never, context);
+}
+
+/** The configuration sets the handler asked the core to reconcile, in order. */
+function reconciledSets(): string[] {
+  return reconcileMock.mock.calls.map(([name]) => name);
+}
+
+let stdout: jest.SpyInstance;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  Object.assign(process.env, ENV);
+  handlers.created = (await import("../../functions/on-configuration-set-created/index")).handler as Handler;
+  handlers.tagged = (await import("../../functions/on-configuration-set-tagged/index")).handler as Handler;
+  handlers.deleted = (await import("../../functions/on-configuration-set-deleted/index")).handler as Handler;
+});
+
+afterAll(() => {
+  process.env = savedEnv;
+});
+
+beforeEach(() => {
+  reconcileMock.mockReset();
+  reconcileMock.mockImplementation(async (configurationSet): Promise<ReportEntry> => ({
+    configurationSet,
+    outcome: "unchanged",
+    actions: [],
+  }));
+  stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+});
+
+afterEach(() => stdout.mockRestore());
+
+/** Which sets each function reconciles for each fixture: [] means the event is ignored. */
+const EXPECTED: Record<string, Record<HandlerName, string[]>> = {
+  "create-failed-call": { created: [], tagged: [], deleted: [] },
+  "create-v1": { created: ["legacy-v1"], tagged: [], deleted: [] },
+  "create-v2-tagged": { created: ["marketing"], tagged: [], deleted: [] },
+  "create-v2-untagged": { created: ["transactional"], tagged: [], deleted: [] },
+  "delete-configuration-set": { created: [], tagged: [], deleted: ["marketing"] },
+  "tag-resource": { created: [], tagged: ["marketing"], deleted: [] },
+  "tag-resource-identity": { created: [], tagged: [], deleted: [] },
+  "tag-resource-stream-name": { created: [], tagged: ["marketing"], deleted: [] },
+  "tagging-api-tag-resources": { created: [], tagged: ["marketing", "transactional"], deleted: [] },
+  "untag-resource": { created: [], tagged: ["marketing"], deleted: [] },
+};
+
+describe("every fixture event through every function", () => {
+  it("has an expectation for every fixture in test/fixtures/events", () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...FIXTURE_NAMES]);
+  });
+
+  const cases = Object.entries(EXPECTED).flatMap(([fixture, byHandler]) =>
+    (Object.entries(byHandler) as [HandlerName, string[]][]).map(([handler, sets]) => ({
+      fixture,
+      handler,
+      sets,
+    })),
+  );
+
+  it.each(cases)("$handler reconciles $sets for $fixture", async ({ fixture, handler, sets }) => {
+    // Act
+    const result = await invoke(handler, fixtureEvent(fixture));
+    // Assess
+    expect(reconciledSets()).toEqual(sets);
+    if (sets.length === 0) expect(result).toMatchObject({ status: "ignored" });
+    else
+      expect(result).toEqual({
+        status: "reconciled",
+        results: sets.map((s) => expect.objectContaining({ configurationSet: s })),
+      });
+  });
+});
+
+describe("ignored events", () => {
+  it("ignores a failed call, saying so in the result", async () => {
+    const result = await invoke("created", fixtureEvent("create-failed-call"));
+    expect(result).toEqual({
+      status: "ignored",
+      reason: "the CreateConfigurationSet call failed (AlreadyExistsException)",
+    });
+  });
+
+  it("ignores a tag call on an identity instead of failing it", async () => {
+    const result = await invoke("tagged", fixtureEvent("tag-resource-identity"));
+    expect(result).toEqual({ status: "ignored", reason: `no configuration set of ${REGION}/${ACCOUNT}` });
+  });
+
+  it("ignores an event from another region: one stack serves one region", async () => {
+    const event = fixtureEvent("tag-resource");
+    event.region = "eu-west-1";
+    await expect(invoke("tagged", event)).resolves.toMatchObject({
+      status: "ignored",
+      reason: expect.stringMatching(/eu-west-1/),
+    });
+    expect(reconciledSets()).toEqual([]);
+  });
+
+  it("ignores an event of another account than the function's", async () => {
+    const event = fixtureEvent("create-v1");
+    event.account = "444455556666";
+    await expect(invoke("created", event)).resolves.toMatchObject({ status: "ignored" });
+    expect(reconciledSets()).toEqual([]);
+  });
+
+  it("takes the account from the function ARN when the event has none", async () => {
+    const event = fixtureEvent("tag-resource");
+    delete event.account;
+    await invoke("tagged", event);
+    expect(reconcileMock.mock.calls[0]?.[1]).toMatchObject({ accountId: ACCOUNT, region: REGION });
+  });
+
+  it("counts ignored events in the EMF metrics", async () => {
+    await invoke("created", fixtureEvent("create-failed-call"));
+    const emf = stdout.mock.calls
+      .map(([line]) => String(line))
+      .find((line) => line.includes("IgnoredEvents"));
+    expect(emf).toBeDefined();
+    expect(JSON.parse(emf!)).toMatchObject({ IgnoredEvents: 1, service: "ses-firehose-autowire" });
+  });
+});
+
+describe("events that must end in the dead-letter queue", () => {
+  it("throws on an event with no extractable configuration set name", async () => {
+    const event = fixtureEvent("create-v2-untagged");
+    event.detail.requestParameters = { somethingElse: true };
+    await expect(invoke("created", event)).rejects.toThrow(
+      /No configuration set name in the CreateConfigurationSet event/,
+    );
+    expect(reconciledSets()).toEqual([]);
+  });
+
+  it("throws on an event that is not a CloudTrail API call", async () => {
+    await expect(
+      invoke("deleted", { "detail-type": "Scheduled Event", source: "aws.events", detail: {} }),
+    ).rejects.toThrow(/detail-type is "Scheduled Event"/);
+  });
+
+  it("throws on an event without account when the function ARN gives none", async () => {
+    const event = fixtureEvent("create-v1");
+    delete event.account;
+    const context = { ...lambdaContext(), invokedFunctionArn: "not-an-arn" };
+    await expect(invoke("created", event, context)).rejects.toThrow(/no account or region/);
+  });
+
+  it("reconciles every set, then throws naming each failed set and its error", async () => {
+    // Prepare
+    reconcileMock.mockImplementation(async (configurationSet) =>
+      configurationSet === "marketing"
+        ? { configurationSet, outcome: "failed", actions: [], error: 'Tag ses-firehose="maybe" is not valid' }
+        : { configurationSet, outcome: "created", actions: ["CreateRole"] },
+    );
+    // Act
+    const run = invoke("tagged", fixtureEvent("tagging-api-tag-resources"));
+    // Assess
+    await expect(run).rejects.toThrow(
+      'Reconcile failed for 1 configuration set(s): marketing: Tag ses-firehose="maybe" is not valid',
+    );
+    expect(reconciledSets()).toEqual(["marketing", "transactional"]);
+    const emf = stdout.mock.calls.map(([line]) => String(line)).find((line) => line.includes('"Failed"'));
+    expect(JSON.parse(emf!)).toMatchObject({ Failed: 1, Created: 1 });
+  });
+
+  it("turns an unexpected exception of the core into a failed set, and still tries the others", async () => {
+    reconcileMock.mockImplementationOnce(async () => {
+      throw Object.assign(new Error("User is not authorized to perform ses:GetConfigurationSet"), {
+        name: "AccessDeniedException",
+      });
+    });
+    await expect(invoke("tagged", fixtureEvent("tagging-api-tag-resources"))).rejects.toThrow(
+      "marketing: AccessDeniedException: User is not authorized to perform ses:GetConfigurationSet",
+    );
+    expect(reconciledSets()).toEqual(["marketing", "transactional"]);
+  });
+});
+
+describe("through the real provisioning core (AWS clients mocked)", () => {
+  const ses = mockClient(SESv2Client);
+  const iam = mockClient(IAMClient);
+  const firehose = mockClient(FirehoseClient);
+
+  beforeEach(() => {
+    ses.reset();
+    iam.reset();
+    firehose.reset();
+    const actual = jest.requireActual<typeof import("../../shared/reconcile")>("../../shared/reconcile");
+    reconcileMock.mockImplementation(actual.reconcile);
+  });
+
+  it("wires a configuration set tagged enabled: role, policy and event destination to the default stream", async () => {
+    // Prepare
+    ses
+      .on(GetConfigurationSetCommand)
+      .resolves({ ConfigurationSetName: "marketing", Tags: [{ Key: "ses-firehose", Value: "enabled" }] });
+    ses.on(GetConfigurationSetEventDestinationsCommand).resolves({ EventDestinations: [] });
+    ses.on(CreateConfigurationSetEventDestinationCommand).resolves({});
+    firehose.on(DescribeDeliveryStreamCommand).resolves({
+      DeliveryStreamDescription: {
+        DeliveryStreamName: "ses-events",
+        DeliveryStreamARN: STREAM_ARN,
+        DeliveryStreamStatus: "ACTIVE",
+        DeliveryStreamType: "DirectPut",
+        VersionId: "1",
+        Destinations: [],
+        HasMoreDestinations: false,
+      },
+    });
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: "no such role", $metadata: {} }));
+    iam.on(CreateRoleCommand).resolves({});
+    iam.on(PutRolePolicyCommand).resolves({});
+    // Act
+    const result = await invoke("tagged", fixtureEvent("tag-resource"));
+    // Assess
+    expect(result).toMatchObject({
+      status: "reconciled",
+      results: [{ configurationSet: "marketing", outcome: "created", deliveryStreamArn: STREAM_ARN }],
+    });
+    expect(iam).toHaveReceivedCommandWith(CreateRoleCommand, { Path: "/ses-firehose-autowire/" });
+    expect(ses).toHaveReceivedCommandWith(CreateConfigurationSetEventDestinationCommand, {
+      ConfigurationSetName: "marketing",
+      EventDestinationName: "ses-firehose-autowire",
+      EventDestination: expect.objectContaining({
+        Enabled: true,
+        KinesisFirehoseDestination: {
+          DeliveryStreamArn: STREAM_ARN,
+          IamRoleArn: expect.stringMatching(
+            /^arn:aws:iam::111122223333:role\/ses-firehose-autowire\/ses-firehose-marketing-[0-9a-f]{8}$/,
+          ),
+        },
+      }),
+    });
+  });
+
+  it("fails the invocation when SES denies access, so the event is retried and reaches the DLQ", async () => {
+    ses
+      .on(GetConfigurationSetCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+    await expect(invoke("created", fixtureEvent("create-v2-tagged"))).rejects.toThrow(
+      /marketing: .*not authorized/,
+    );
+  });
+});
+
+describe("configuration at cold start", () => {
+  it("fails to load with the ConfigError naming the variable and the accepted values", async () => {
+    process.env.OPT_IN_MODE = "sometimes";
+    try {
+      await jest.isolateModulesAsync(async () => {
+        await expect(import("../../functions/on-configuration-set-deleted/index")).rejects.toThrow(
+          'OPT_IN_MODE="sometimes" is not valid: expected "tag" or "all".',
+        );
+      });
+    } finally {
+      delete process.env.OPT_IN_MODE;
+    }
+  });
+});
