@@ -1,0 +1,290 @@
+// Core layer tests: the trust and permissions policies equal the AWS documentation's, compare semantically, and
+// allow exactly what they should when evaluated by an IAM policy simulator.
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import docPolicies from "../fixtures/aws-doc-policies.json";
+import {
+  canonicalPolicy,
+  INLINE_POLICY_NAME,
+  parsePolicyDocument,
+  permissionsPolicyFor,
+  policiesEquivalent,
+  trustPolicyFor,
+} from "../../shared/policies";
+
+const REGION = "eu-west-1";
+const ACCOUNT = "111122223333";
+const SET = "marketing";
+const STREAM_ARN = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/email-events`;
+const SET_ARN = `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${SET}`;
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ses-firehose-autowire/ses-firehose-marketing-0a1b2c3d`;
+
+/** The documentation's example with its placeholders filled in, as a fresh copy. */
+function documented(policy: "trustPolicy" | "permissionsPolicy", streamName = "email-events"): unknown {
+  return JSON.parse(
+    JSON.stringify(docPolicies[policy])
+      .replaceAll("delivery-region", REGION)
+      .replaceAll("delivery-stream-name", streamName)
+      .replaceAll("configuration-set-name", SET),
+  );
+}
+
+describe("the policies are the AWS documentation's, placeholders filled", () => {
+  it("builds the trust policy exactly as documented", () => {
+    // Act
+    const trust = trustPolicyFor(REGION, ACCOUNT, SET);
+
+    // Assess
+    expect(trust).toEqual(documented("trustPolicy"));
+    expect(JSON.stringify(trust)).toBe(JSON.stringify(documented("trustPolicy")));
+  });
+
+  it("builds the permissions policy exactly as documented", () => {
+    // Act
+    const permissions = permissionsPolicyFor(STREAM_ARN);
+
+    // Assess
+    expect(JSON.stringify(permissions)).toBe(JSON.stringify(documented("permissionsPolicy")));
+    expect(INLINE_POLICY_NAME).toBe("firehose-put-record-batch");
+  });
+
+  it("uses the partition of the region in the configuration set ARN", () => {
+    // Act
+    const china = trustPolicyFor("cn-north-1", ACCOUNT, SET);
+    const govCloud = trustPolicyFor("us-gov-west-1", ACCOUNT, SET);
+
+    // Assess
+    expect(china.Statement[0]?.Condition?.StringEquals?.["AWS:SourceArn"]).toBe(
+      `arn:aws-cn:ses:cn-north-1:${ACCOUNT}:configuration-set/${SET}`,
+    );
+    expect(govCloud.Statement[0]?.Condition?.StringEquals?.["AWS:SourceArn"]).toBe(
+      `arn:aws-us-gov:ses:us-gov-west-1:${ACCOUNT}:configuration-set/${SET}`,
+    );
+  });
+});
+
+describe("policies compare semantically, as IAM returns them", () => {
+  const trust = trustPolicyFor(REGION, ACCOUNT, SET);
+
+  it("treats URL-encoded, reordered and respelled input as equal", () => {
+    // Prepare: IAM's rendering — URL-encoded, keys reordered, single values as lists, condition key in lower case
+    const asIamReturnsIt = encodeURIComponent(
+      JSON.stringify({
+        Statement: [
+          {
+            Condition: { StringEquals: { "aws:sourcearn": [SET_ARN], "aws:SourceAccount": ACCOUNT } },
+            Action: ["sts:AssumeRole"],
+            Principal: { Service: ["ses.amazonaws.com"] },
+            Effect: "Allow",
+            Sid: "",
+          },
+        ],
+        Version: "2012-10-17",
+      }),
+    );
+
+    // Act / Assess
+    expect(policiesEquivalent(asIamReturnsIt, trust)).toBe(true);
+    expect(policiesEquivalent(JSON.stringify(trust), trust)).toBe(true);
+    expect(policiesEquivalent(trust, trust)).toBe(true);
+  });
+
+  it("treats a missing Sid as the empty Sid, and statement order as irrelevant", () => {
+    // Prepare
+    const two = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Deny", Action: "firehose:DeleteDeliveryStream", Resource: "*" },
+        { Sid: "", Effect: "Allow", Action: "firehose:PutRecordBatch", Resource: STREAM_ARN },
+      ],
+    } as const;
+    const reversed = { ...two, Statement: [two.Statement[1], { ...two.Statement[0], Sid: "" }] };
+
+    // Act / Assess
+    expect(canonicalPolicy(two)).toBe(canonicalPolicy(reversed));
+    expect(
+      policiesEquivalent(
+        { Version: "2012-10-17", Statement: [two.Statement[1]] },
+        permissionsPolicyFor(STREAM_ARN),
+      ),
+    ).toBe(true);
+  });
+
+  it.each([
+    ["another configuration set", trustPolicyFor(REGION, ACCOUNT, "other")],
+    ["another account", trustPolicyFor(REGION, "444455556666", SET)],
+    [
+      "another principal",
+      { ...trust, Statement: [{ ...trust.Statement[0]!, Principal: { Service: "sns.amazonaws.com" } }] },
+    ],
+    ["no condition", { ...trust, Statement: [{ ...trust.Statement[0]!, Condition: {} }] }],
+    ["Deny instead of Allow", { ...trust, Statement: [{ ...trust.Statement[0]!, Effect: "Deny" as const }] }],
+    [
+      "an extra statement",
+      {
+        ...trust,
+        Statement: [
+          trust.Statement[0]!,
+          { Effect: "Allow" as const, Principal: "*" as const, Action: "sts:AssumeRole" },
+        ],
+      },
+    ],
+  ])("tells a trust policy with %s apart", (_, drifted) => {
+    // Act / Assess
+    expect(policiesEquivalent(encodeURIComponent(JSON.stringify(drifted)), trust)).toBe(false);
+  });
+
+  it("tells a permissions policy for another stream apart", () => {
+    expect(
+      policiesEquivalent(
+        permissionsPolicyFor(STREAM_ARN.replace("email-events", "x")),
+        permissionsPolicyFor(STREAM_ARN),
+      ),
+    ).toBe(false);
+  });
+
+  it.each([undefined, "", "%7Bnot json", "not a policy", "null", "42"])(
+    "never takes the unreadable document %j for ours",
+    (text) => {
+      // Act / Assess
+      expect(policiesEquivalent(text, trust)).toBe(false);
+    },
+  );
+
+  it("parses both plain and URL-encoded JSON", () => {
+    expect(parsePolicyDocument(JSON.stringify(trust))).toEqual(trust);
+    expect(parsePolicyDocument(encodeURIComponent(JSON.stringify(trust)))).toEqual(trust);
+    expect(parsePolicyDocument(undefined)).toBeUndefined();
+  });
+
+  it("keeps odd shapes comparable rather than throwing", () => {
+    // Prepare: a statement that is not an object, a principal "*", condition operators with scalar values
+    const odd = {
+      Version: "2012-10-17",
+      Statement: ["x", { Effect: "Allow", Principal: "*", Condition: { Bool: "true" } }],
+    };
+
+    // Act / Assess
+    expect(canonicalPolicy(odd)).toBe(canonicalPolicy(JSON.parse(JSON.stringify(odd))));
+    expect(canonicalPolicy({ Statement: { Effect: "Allow" } })).toBe(
+      canonicalPolicy({ Statement: [{ Effect: "Allow" }] }),
+    );
+  });
+});
+
+type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
+
+async function assumeRole(principal: string, context: Record<string, string>): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal,
+        action: "sts:AssumeRole",
+        resource: { resource: ROLE_ARN, accountId: ACCOUNT },
+        contextVariables: context,
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trustPolicyFor(REGION, ACCOUNT, SET),
+    },
+    {},
+  );
+  if (result.resultType === "error") throw new Error(result.errors.message);
+  return result.overallResult as Decision;
+}
+
+async function putRecordBatch(streamArn: string): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: ROLE_ARN,
+        action: "firehose:PutRecordBatch",
+        resource: { resource: streamArn, accountId: ACCOUNT },
+        contextVariables: {},
+      },
+      identityPolicies: [{ name: INLINE_POLICY_NAME, policy: permissionsPolicyFor(STREAM_ARN) }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === "error") throw new Error(result.errors.message);
+  return result.overallResult as Decision;
+}
+
+describe("the trust policy, evaluated by @cloud-copilot/iam-simulate", () => {
+  const right = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": SET_ARN };
+
+  it.each([
+    {
+      who: "SES for this set and account",
+      principal: "ses.amazonaws.com",
+      context: right,
+      expected: "Allowed",
+    },
+    {
+      who: "SES for another configuration set",
+      principal: "ses.amazonaws.com",
+      context: { ...right, "aws:SourceArn": SET_ARN.replace(`/${SET}`, "/other") },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      who: "SES for a set of the same name in another region",
+      principal: "ses.amazonaws.com",
+      context: { ...right, "aws:SourceArn": SET_ARN.replace(REGION, "us-east-1") },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      who: "SES on behalf of another account",
+      principal: "ses.amazonaws.com",
+      context: { ...right, "aws:SourceAccount": "444455556666" },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      who: "SES without aws:SourceAccount",
+      principal: "ses.amazonaws.com",
+      context: { "aws:SourceArn": SET_ARN },
+      expected: "ImplicitlyDenied",
+    },
+    {
+      who: "another service principal",
+      principal: "sns.amazonaws.com",
+      context: right,
+      expected: "ImplicitlyDenied",
+    },
+    {
+      who: "a user of the same account",
+      principal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      context: right,
+      expected: "ImplicitlyDenied",
+    },
+  ])("lets $who assume the role: $expected", async ({ principal, context, expected }) => {
+    // Act
+    const decision = await assumeRole(principal, context);
+
+    // Assess
+    expect(decision).toBe(expected);
+  });
+});
+
+describe("the permissions policy, evaluated by @cloud-copilot/iam-simulate", () => {
+  it.each([
+    { stream: "its own stream", arn: STREAM_ARN, expected: "Allowed" },
+    {
+      stream: "another stream",
+      arn: STREAM_ARN.replace("email-events", "other-events"),
+      expected: "ImplicitlyDenied",
+    },
+    {
+      stream: "the same name in another region",
+      arn: STREAM_ARN.replace(REGION, "us-east-1"),
+      expected: "ImplicitlyDenied",
+    },
+  ])("allows PutRecordBatch on $stream: $expected", async ({ arn, expected }) => {
+    // Act
+    const decision = await putRecordBatch(arn);
+
+    // Assess
+    expect(decision).toBe(expected);
+  });
+});
