@@ -1,0 +1,148 @@
+// Core layer tests: role names and ARNs (SPEC §4), including property-based tests over arbitrary valid inputs.
+import fc from "fast-check";
+import {
+  configurationSetArnFor,
+  deliveryStreamArnFor,
+  parseDeliveryStreamArn,
+  partitionFor,
+  roleArnFor,
+  roleNameFor,
+} from "../../shared/naming";
+
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const setName = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+const region = fc.constantFrom(
+  "us-east-1",
+  "eu-west-1",
+  "ap-southeast-2",
+  "eu-central-2",
+  "cn-north-1",
+  "us-gov-west-1",
+  "il-central-1",
+);
+const prefix = fc.stringMatching(/^[\w+=,.@-]{1,32}$/);
+
+describe("roleNameFor", () => {
+  it("reads as prefix-name-hash for a short name", () => {
+    // Act
+    const name = roleNameFor("ses-firehose", "eu-west-1", "marketing");
+
+    // Assess
+    expect(name).toMatch(/^ses-firehose-marketing-[0-9a-f]{8}$/);
+  });
+
+  it("shortens a long name to fit 64 characters and keeps the hash", () => {
+    // Act
+    const name = roleNameFor("ses-firehose", "eu-west-1", "n".repeat(64));
+
+    // Assess
+    expect(name).toHaveLength(64);
+    expect(name).toMatch(/^ses-firehose-n{42}-[0-9a-f]{8}$/);
+  });
+
+  it("is at most 64 valid IAM characters for any valid name, region and prefix", () => {
+    fc.assert(
+      fc.property(prefix, region, setName, (p, r, n) => {
+        const name = roleNameFor(p, r, n);
+        expect(name.length).toBeLessThanOrEqual(64);
+        expect(name).toMatch(IAM_ROLE_NAME);
+      }),
+    );
+  });
+
+  it("is deterministic", () => {
+    fc.assert(
+      fc.property(region, setName, (r, n) => {
+        expect(roleNameFor("ses-firehose", r, n)).toBe(roleNameFor("ses-firehose", r, n));
+      }),
+    );
+  });
+
+  it("is distinct, case-insensitively, for distinct (region, name) pairs", () => {
+    fc.assert(
+      fc.property(region, setName, region, setName, (r1, n1, r2, n2) => {
+        fc.pre(r1 !== r2 || n1 !== n2);
+        expect(roleNameFor("ses-firehose", r1, n1).toLowerCase()).not.toBe(
+          roleNameFor("ses-firehose", r2, n2).toLowerCase(),
+        );
+      }),
+    );
+  });
+
+  it("is distinct for names that differ only in case (IAM role names are case-insensitive)", () => {
+    fc.assert(
+      fc.property(
+        region,
+        setName.filter((n) => n.toLowerCase() !== n.toUpperCase()),
+        (r, n) => {
+          expect(roleNameFor("ses-firehose", r, n.toLowerCase()).toLowerCase()).not.toBe(
+            roleNameFor("ses-firehose", r, n.toUpperCase()).toLowerCase(),
+          );
+        },
+      ),
+    );
+  });
+
+  it("is distinct for long names that share the kept prefix", () => {
+    // Prepare
+    const a = "x".repeat(60) + "aaaa";
+    const b = "x".repeat(60) + "bbbb";
+
+    // Act / Assess
+    expect(roleNameFor("ses-firehose", "eu-west-1", a)).not.toBe(roleNameFor("ses-firehose", "eu-west-1", b));
+  });
+
+  it("is distinct for the same name in two regions", () => {
+    expect(roleNameFor("p", "eu-west-1", "m")).not.toBe(roleNameFor("p", "us-east-1", "m"));
+  });
+});
+
+describe("partitions and ARNs", () => {
+  it.each([
+    ["us-east-1", "aws"],
+    ["eu-west-1", "aws"],
+    ["cn-north-1", "aws-cn"],
+    ["cn-northwest-1", "aws-cn"],
+    ["us-gov-west-1", "aws-us-gov"],
+    ["us-iso-east-1", "aws-iso"],
+    ["us-isob-east-1", "aws-iso-b"],
+  ])("puts %s in partition %s", (r, partition) => {
+    expect(partitionFor(r)).toBe(partition);
+  });
+
+  it("builds the role, configuration set and stream ARNs", () => {
+    expect(roleArnFor("aws", "111122223333", "/p/", "r")).toBe("arn:aws:iam::111122223333:role/p/r");
+    expect(configurationSetArnFor("cn-north-1", "111122223333", "m")).toBe(
+      "arn:aws-cn:ses:cn-north-1:111122223333:configuration-set/m",
+    );
+    expect(deliveryStreamArnFor("eu-west-1", "111122223333", "s")).toBe(
+      "arn:aws:firehose:eu-west-1:111122223333:deliverystream/s",
+    );
+  });
+
+  it("splits a delivery stream ARN and refuses anything else", () => {
+    expect(
+      parseDeliveryStreamArn("arn:aws-us-gov:firehose:us-gov-west-1:111122223333:deliverystream/a.b_c-d"),
+    ).toEqual({
+      partition: "aws-us-gov",
+      region: "us-gov-west-1",
+      accountId: "111122223333",
+      name: "a.b_c-d",
+    });
+    expect(parseDeliveryStreamArn("arn:aws:kinesis:eu-west-1:111122223333:stream/s")).toBeUndefined();
+    expect(parseDeliveryStreamArn("arn:aws:firehose:eu-west-1:1111:deliverystream/s")).toBeUndefined();
+  });
+
+  it("round-trips any stream name through its ARN", () => {
+    fc.assert(
+      fc.property(region, fc.stringMatching(/^[a-zA-Z0-9_.-]{1,64}$/), (r, name) => {
+        expect(parseDeliveryStreamArn(deliveryStreamArnFor(r, "111122223333", name))).toEqual({
+          partition: partitionFor(r),
+          region: r,
+          accountId: "111122223333",
+          name,
+        });
+      }),
+    );
+  });
+});
