@@ -53,23 +53,25 @@ export async function withPropagationRetry<T>(
 ): Promise<T> {
   const started = options.now();
   const deadline = started + options.budgetMs;
-  for (let attempt = 0; ; attempt += 1) {
+  const attempt = async (n: number): Promise<T> => {
     try {
       return await operation();
     } catch (err) {
       if (!isPropagationError(err)) throw err;
-      const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt);
+      const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** n);
       const delayMs = Math.floor(options.random() * ceiling);
       if (options.now() + delayMs >= deadline) {
         const seconds = Math.round((options.now() - started) / 100) / 10;
         throw new PropagationTimeoutError(
-          `SES still rejected the role after ${attempt + 1} attempts over ${seconds} s ` +
+          `SES still rejected the role after ${n + 1} attempts over ${seconds} s ` +
             `(IAM propagation budget ${Math.round(options.budgetMs / 1000)} s spent): ${describeError(err).message}`,
           { cause: err },
         );
       }
-      options.onRetry?.(attempt + 1, delayMs, err);
+      options.onRetry?.(n + 1, delayMs, err);
       await options.sleep(delayMs);
+      return attempt(n + 1);
     }
-  }
+  };
+  return attempt(0);
 }
