@@ -1,0 +1,261 @@
+// Core layer: backfill — list the configuration sets (or take the given names) and reconcile each one, paced and bounded.
+import { paginateListRoles } from "@aws-sdk/client-iam";
+import { paginateListConfigurationSets } from "@aws-sdk/client-sesv2";
+import { createDeliveryStreamCache } from "./delivery-streams";
+import { describeError, isAwsError } from "./errors";
+import { reconcile, type ReconcileDeps } from "./reconcile";
+import type { ReportEntry } from "./report";
+
+export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Where a backfill continues. Every set before this position (in listing order) has been reconciled. */
+export interface BackfillCursor {
+  /** Listing mode: the NextToken that fetched the page holding the next set; absent for the first page. */
+  pageToken?: string;
+  /** Sets of that page (or, with explicit names, of the name list) already reconciled. */
+  index: number;
+}
+
+export interface BackfillInput {
+  dryRun: boolean;
+  /** Reconcile exactly these sets (validated and de-duplicated) instead of listing them all. */
+  configurationSetNames?: readonly string[];
+  cursor?: BackfillCursor;
+}
+
+/** ReconcileDeps without what the engine decides itself, plus the engine's own knobs. `sleep` also paces its retries. */
+export interface BackfillDeps extends Omit<ReconcileDeps, "dryRun" | "remainingTimeMs" | "managedRoleNames"> {
+  /** Configuration sets reconciled at once (default 4): IAM and Firehose calls of one overlap SES calls of others. */
+  concurrency?: number;
+  /** Milliseconds left in this invocation (Lambda's getRemainingTimeInMillis); unlimited when absent. */
+  remainingTimeMs?: () => number;
+  /** Stop taking new sets when fewer than this many milliseconds remain (default 90,000). */
+  stopMarginMs?: number;
+  /** Time kept back from each reconcile's propagation budget for the hand-over (default 20,000 ms). */
+  reserveMs?: number;
+  /** ListConfigurationSets page size (default 1,000). */
+  pageSize?: number;
+  /** Called once per configuration set as soon as it is done (progress bars, structured logs). */
+  onResult?: (entry: ReportEntry) => void;
+}
+
+export interface BackfillRun {
+  /** One entry per configuration set reconciled by this call, in completion order. */
+  results: ReportEntry[];
+  /** True when every set has been reconciled; otherwise `cursor` says where to continue. */
+  complete: boolean;
+  cursor?: BackfillCursor;
+  /** Roles found under the role path by the one ListRoles listing of this call. */
+  managedRoleCount: number;
+  /** ListConfigurationSets pages fetched by this call. */
+  listPages: number;
+}
+
+/** The backfill input (payload or flags) is not acceptable. The message says what was wrong and what is accepted. */
+export class InvalidBackfillInputError extends Error {
+  override readonly name = "InvalidBackfillInputError";
+}
+
+const THROTTLING_ERRORS = [
+  "TooManyRequestsException",
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+];
+/** How reconcile words an AWS error it could not get past: "<Operation> failed with <ErrorName>: …". */
+const THROTTLED_ENTRY = new RegExp(`failed with (${THROTTLING_ERRORS.join("|")})\\b`);
+const THROTTLED_SET_RETRIES = 3;
+
+/** Validates and de-duplicates configuration set names, keeping their order. Throws one clear message. */
+export function validateConfigurationSetNames(names: readonly unknown[]): string[] {
+  if (names.length === 0) {
+    throw new InvalidBackfillInputError(
+      "configurationSetNames is empty: list at least one configuration set name, or leave it out to backfill all.",
+    );
+  }
+  const invalid = names.filter(
+    (name) => typeof name !== "string" || !CONFIGURATION_SET_NAME_PATTERN.test(name),
+  );
+  if (invalid.length > 0) {
+    throw new InvalidBackfillInputError(
+      `Invalid configuration set name${invalid.length > 1 ? "s" : ""} ${invalid.map((n) => JSON.stringify(n)).join(", ")}: ` +
+        "a name is 1-64 letters, digits, _ or -.",
+    );
+  }
+  return [...new Set(names as string[])];
+}
+
+interface WorkItem {
+  name: string;
+  /** The cursor pointing just after this item; undefined when it is the last one. */
+  after: BackfillCursor | undefined;
+}
+
+async function* listedSets(deps: BackfillDeps, start: BackfillCursor | undefined, pages: { count: number }) {
+  let pageToken = start?.pageToken;
+  let skip = start?.index ?? 0;
+  const paginator = paginateListConfigurationSets(
+    {
+      client: deps.sesv2,
+      pageSize: deps.pageSize ?? 1000,
+      ...(pageToken === undefined ? {} : { startingToken: pageToken }),
+    },
+    {},
+  );
+  for await (const page of paginator) {
+    pages.count += 1;
+    const names = page.ConfigurationSets ?? [];
+    const nextToken = page.NextToken;
+    for (let index = skip; index < names.length; index += 1) {
+      const after: BackfillCursor | undefined =
+        index + 1 < names.length
+          ? { ...(pageToken === undefined ? {} : { pageToken }), index: index + 1 }
+          : nextToken === undefined
+            ? undefined
+            : { pageToken: nextToken, index: 0 };
+      yield { name: names[index]!, after } satisfies WorkItem;
+    }
+    skip = 0;
+    pageToken = nextToken;
+  }
+}
+
+async function* givenSets(names: readonly string[], start: BackfillCursor | undefined) {
+  for (let index = start?.index ?? 0; index < names.length; index += 1) {
+    yield {
+      name: names[index]!,
+      after: index + 1 < names.length ? { index: index + 1 } : undefined,
+    } satisfies WorkItem;
+  }
+}
+
+/** Names of the roles under our path, from one paginated ListRoles (IAM returns no tags here; names suffice). */
+export async function listManagedRoleNames(deps: Pick<BackfillDeps, "iam" | "config">): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const page of paginateListRoles(
+    { client: deps.iam, pageSize: 1000 },
+    { PathPrefix: deps.config.rolePath },
+  )) {
+    for (const role of page.Roles ?? []) if (role.RoleName !== undefined) names.add(role.RoleName);
+  }
+  return names;
+}
+
+function throttled(entry: ReportEntry): boolean {
+  return entry.outcome === "failed" && THROTTLED_ENTRY.test(entry.error ?? "");
+}
+
+async function reconcileOrReport(name: string, reconcileDeps: ReconcileDeps): Promise<ReportEntry> {
+  try {
+    return await reconcile(name, reconcileDeps);
+  } catch (err) {
+    // reconcile reports per-set problems itself; anything thrown is unexpected and still gets its one entry.
+    const { name: errorName, message } = describeError(err);
+    const error = `${errorName}: ${message}`;
+    return isAwsError(err, ...THROTTLING_ERRORS)
+      ? { configurationSet: name, outcome: "failed", actions: [], error: `Reconcile failed with ${error}` }
+      : { configurationSet: name, outcome: "failed", actions: [], error };
+  }
+}
+
+/**
+ * Reconciles one set. The SDK's adaptive retry handles throttling; if a set still ends throttled (a long burst
+ * from another tool on the account), it waits and tries that set again rather than report a failure.
+ * reconcile is idempotent, so a second try converges from wherever the first one stopped.
+ */
+async function reconcileOne(
+  name: string,
+  reconcileDeps: ReconcileDeps,
+  sleep: (ms: number) => Promise<void>,
+) {
+  const actions: string[] = [];
+  for (let attempt = 0; ; attempt += 1) {
+    const entry = await reconcileOrReport(name, reconcileDeps);
+    actions.push(...entry.actions);
+    const waitMs = 2000 * 2 ** attempt;
+    const timeLeft = reconcileDeps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
+    if (!throttled(entry) || attempt >= THROTTLED_SET_RETRIES || timeLeft <= waitMs) {
+      return { ...entry, actions };
+    }
+    reconcileDeps.logger.warn("configuration set still throttled after the SDK's retries; trying it again", {
+      configurationSet: name,
+      waitMs,
+      error: entry.error,
+    });
+    await sleep(waitMs);
+  }
+}
+
+/**
+ * Reconciles every configuration set (listed with the SDK paginator, or exactly `input.configurationSetNames`)
+ * with at most `concurrency` at once. When the remaining time falls under the stop margin it takes no new set,
+ * lets the ones in flight finish and returns a cursor: each set is reconciled exactly once across calls.
+ */
+export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Promise<BackfillRun> {
+  const remaining = deps.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
+  const stopMarginMs = deps.stopMarginMs ?? 90_000;
+  const reserveMs = deps.reserveMs ?? 20_000;
+  const concurrency = deps.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new InvalidBackfillInputError(
+      `concurrency ${concurrency} is not valid: expected an integer from 1 to 64.`,
+    );
+  }
+  const names =
+    input.configurationSetNames === undefined
+      ? undefined
+      : validateConfigurationSetNames(input.configurationSetNames);
+
+  const managedRoleNames = await listManagedRoleNames(deps);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const reconcileDeps: ReconcileDeps = {
+    sesv2: deps.sesv2,
+    iam: deps.iam,
+    firehose: deps.firehose,
+    config: deps.config,
+    logger: deps.logger,
+    region: deps.region,
+    accountId: deps.accountId,
+    dryRun: input.dryRun,
+    managedRoleNames,
+    deliveryStreams: deps.deliveryStreams ?? createDeliveryStreamCache(),
+    remainingTimeMs: () => remaining() - reserveMs,
+    sleep,
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  };
+
+  const pages = { count: 0 };
+  const source: AsyncIterator<WorkItem> =
+    names === undefined ? listedSets(deps, input.cursor, pages) : givenSets(names, input.cursor);
+  const results: ReportEntry[] = [];
+  let exhausted = false;
+  let lastTaken: WorkItem | undefined;
+
+  const worker = async () => {
+    while (!exhausted && remaining() >= stopMarginMs) {
+      const next = await source.next();
+      if (next.done === true) {
+        exhausted = true;
+        return;
+      }
+      lastTaken = next.value;
+      const entry = await reconcileOne(next.value.name, reconcileDeps, sleep);
+      results.push(entry);
+      deps.onResult?.(entry);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+
+  const cursor = lastTaken === undefined ? (input.cursor ?? { index: 0 }) : lastTaken.after;
+  const complete = exhausted || cursor === undefined;
+  return {
+    results,
+    complete,
+    ...(complete || cursor === undefined ? {} : { cursor }),
+    managedRoleCount: managedRoleNames.size,
+    listPages: pages.count,
+  };
+}

@@ -1,0 +1,344 @@
+// Unit tests (core layer): the backfill engine through the real reconcile, against an in-memory AWS account.
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  InvalidBackfillInputError,
+  runBackfill,
+  validateConfigurationSetNames,
+  type BackfillCursor,
+  type BackfillDeps,
+} from "../../shared/backfill";
+import { loadConfig } from "../../shared/config";
+import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
+import { countOutcomes, type ReportEntry } from "../../shared/report";
+import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "./backfill-fake-aws";
+
+const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
+const logger = new Logger({ serviceName: "backfill-test", logLevel: "SILENT" });
+const instantSleep = async () => undefined;
+
+function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}): BackfillDeps {
+  return {
+    ...fake.clients(),
+    config,
+    logger,
+    region: REGION,
+    accountId: ACCOUNT,
+    pageSize: 10,
+    sleep: instantSleep,
+    ...extra,
+  };
+}
+
+/** n sets in five states, one in ten of each wired state: half untagged, 2/10 new, 1/10 correct, drifted, opted out. */
+function seedMixed(fake: FakeAws, n: number): void {
+  for (let i = 0; i < n; i += 1) {
+    const name = `set-${String(i).padStart(5, "0")}`;
+    const kind = i % 10;
+    if (kind < 5) fake.addSet(name);
+    else if (kind < 7) fake.addSet(name, { "ses-firehose": "enabled" });
+    else if (kind === 7) fake.addWiredSet(name, { "ses-firehose": "enabled" });
+    else if (kind === 8) fake.addWiredSet(name, { "ses-firehose": "email-events" }, ["SEND", "BOUNCE"]);
+    else fake.addWiredSet(name, { "ses-firehose": "disabled" });
+  }
+}
+
+function namesOf(results: readonly ReportEntry[]): string[] {
+  return results.map((entry) => entry.configurationSet).sort();
+}
+
+describe("runBackfill", () => {
+  it("reconciles every listed configuration set exactly once, fetching each page once", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    seedMixed(fake, 25);
+
+    // Act
+    const run = await runBackfill({ dryRun: false }, depsFor(fake, { concurrency: 3 }));
+
+    // Assess
+    expect(run.complete).toBe(true);
+    expect(run.cursor).toBeUndefined();
+    expect(namesOf(run.results)).toEqual([...fake.sets.keys()].sort());
+    expect(fake.callsOf("ListConfigurationSetsCommand").map((input) => input.NextToken)).toEqual([
+      undefined,
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(new Set(fake.callsOf("ListConfigurationSetsCommand").map((input) => input.NextToken)).size).toBe(3);
+    expect(run.listPages).toBe(3);
+    expect(countOutcomes(run.results)).toEqual({
+      created: 6,
+      updated: 2,
+      unchanged: 3,
+      removed: 2,
+      skipped: 12,
+      failed: 0,
+    });
+  });
+
+  it("lists the managed roles once under the role path and spends one SES call on a set with nothing to do", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    for (let i = 0; i < 30; i += 1) fake.addSet(`plain-${i}`);
+    fake.addWiredSet("wired", { "ses-firehose": "enabled" });
+
+    // Act
+    const run = await runBackfill({ dryRun: false }, depsFor(fake, { pageSize: 1000 }));
+
+    // Assess
+    expect(fake.callsOf("ListRolesCommand")).toEqual([expect.objectContaining({ PathPrefix: "/ses-firehose-autowire/" })]);
+    expect(run.managedRoleCount).toBe(1);
+    expect(fake.count((call) => call.service === "iam" && call.command === "GetRoleCommand")).toBe(1);
+    // 1 ListConfigurationSets + 30 GetConfigurationSet + (GetConfigurationSet + GetConfigurationSetEventDestinations)
+    expect(fake.sesCalls()).toBe(1 + 30 + 2);
+    expect(fake.count((call) => call.command === "DescribeDeliveryStreamCommand")).toBe(1);
+  });
+
+  it("reconciles only the given names, de-duplicated, without listing", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    seedMixed(fake, 20);
+
+    // Act
+    const run = await runBackfill(
+      { dryRun: false, configurationSetNames: ["set-00005", "set-00009", "set-00005", "gone"] },
+      depsFor(fake),
+    );
+
+    // Assess
+    expect(fake.callsOf("ListConfigurationSetsCommand")).toHaveLength(0);
+    expect(run.results.map(({ configurationSet, outcome }) => ({ configurationSet, outcome }))).toEqual(
+      expect.arrayContaining([
+        { configurationSet: "set-00005", outcome: "created" },
+        { configurationSet: "set-00009", outcome: "removed" },
+        { configurationSet: "gone", outcome: "skipped" },
+      ]),
+    );
+    expect(run.results).toHaveLength(3);
+    expect(fake.sets.get("set-00006")!.destinations.size).toBe(0);
+  });
+
+  it("rejects invalid names with one message naming them and what is accepted, before any AWS call", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("fine");
+
+    // Act
+    const attempt = runBackfill({ dryRun: false, configurationSetNames: ["fine", "no spaces", "x".repeat(65)] }, depsFor(fake));
+
+    // Assess
+    await expect(attempt).rejects.toThrow(InvalidBackfillInputError);
+    await expect(attempt).rejects.toThrow(/"no spaces", "x{65}": a name is 1-64 letters, digits, _ or -/);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("refuses an empty name list and a concurrency outside 1-64", async () => {
+    expect(() => validateConfigurationSetNames([])).toThrow("leave it out to backfill all");
+    expect(() => validateConfigurationSetNames([42])).toThrow("Invalid configuration set name 42");
+    await expect(runBackfill({ dryRun: true }, depsFor(new FakeAws(), { concurrency: 0 }))).rejects.toThrow(
+      "concurrency 0 is not valid: expected an integer from 1 to 64.",
+    );
+  });
+
+  it("writes nothing in a dry run and lists the actions it would take", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    seedMixed(fake, 10);
+
+    // Act
+    const run = await runBackfill({ dryRun: true }, depsFor(fake));
+
+    // Assess
+    expect(fake.writeCalls()).toBe(0);
+    expect(fake.roles.size).toBe(3);
+    const created = run.results.find((entry) => entry.configurationSet === "set-00005")!;
+    expect(created).toMatchObject({
+      outcome: "created",
+      actions: ["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"],
+    });
+    const removed = run.results.find((entry) => entry.configurationSet === "set-00009")!;
+    expect(removed.actions).toEqual(["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"]);
+  });
+
+  it("stops taking sets when time runs short and continues from the cursor: every set exactly once", async () => {
+    // Prepare: a fake clock where each reconciled set costs 1 s of a 12 s budget with a 5 s stop margin
+    const fake = new FakeAws();
+    seedMixed(fake, 47);
+    const seen: string[] = [];
+    let cursor: BackfillCursor | undefined;
+    let invocations = 0;
+
+    // Act
+    for (;;) {
+      invocations += 1;
+      let budgetMs = 12_000;
+      const run = await runBackfill(
+        { dryRun: false, ...(cursor === undefined ? {} : { cursor }) },
+        depsFor(fake, {
+          concurrency: 4,
+          stopMarginMs: 5_000,
+          reserveMs: 0,
+          remainingTimeMs: () => budgetMs,
+          onResult: () => {
+            budgetMs -= 1_000;
+          },
+        }),
+      );
+      seen.push(...run.results.map((entry) => entry.configurationSet));
+      expect(run.results.length).toBeLessThanOrEqual(8 + 3); // 8 taken before 5 s remain, 3 more in flight
+      if (run.complete) break;
+      cursor = run.cursor;
+      expect(invocations).toBeLessThan(20);
+    }
+
+    // Assess
+    expect(invocations).toBeGreaterThan(4);
+    expect(seen).toHaveLength(47);
+    expect(new Set(seen).size).toBe(47);
+    expect(seen.sort()).toEqual([...fake.sets.keys()].sort());
+  });
+
+  it("continues through an explicit name list with an index cursor", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    seedMixed(fake, 12);
+    const names = [...fake.sets.keys()];
+    let budgetMs = 3_000;
+    const deps = depsFor(fake, {
+      concurrency: 1,
+      stopMarginMs: 1_000,
+      reserveMs: 0,
+      remainingTimeMs: () => budgetMs,
+      onResult: () => {
+        budgetMs -= 1_000;
+      },
+    });
+
+    // Act
+    const first = await runBackfill({ dryRun: false, configurationSetNames: names }, deps);
+    budgetMs = Number.POSITIVE_INFINITY;
+    const second = await runBackfill({ dryRun: false, configurationSetNames: names, ...first }, deps);
+
+    // Assess
+    expect(first).toMatchObject({ complete: false, cursor: { index: 3 } });
+    expect(first.results.map((entry) => entry.configurationSet)).toEqual(names.slice(0, 3));
+    expect(second.complete).toBe(true);
+    expect(second.results.map((entry) => entry.configurationSet)).toEqual(names.slice(3));
+  });
+
+  it("rides out throttling: SDK retries first, then its own retry of the set, and reports no failure", async () => {
+    // Prepare: 2 attempts per call, and 3 throttled GetConfigurationSet answers in a row
+    const fake = new FakeAws();
+    fake.addSet("only", { "ses-firehose": "enabled" });
+    fake.injectThrottling.set("GetConfigurationSetCommand", 3);
+    const waits: number[] = [];
+    const deps = {
+      ...depsFor(fake, { sleep: async (ms: number) => void waits.push(ms) }),
+      ...fake.clients({ maxAttempts: 2 }),
+    };
+
+    // Act
+    const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
+
+    // Assess
+    expect(fake.throttled).toBe(3);
+    expect(run.results).toEqual([expect.objectContaining({ configurationSet: "only", outcome: "created" })]);
+    expect(waits).toEqual([2000]);
+  }, 30_000);
+
+  it("reports a set that stays throttled as failed once its retries are spent", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("stuck");
+    fake.injectThrottling.set("GetConfigurationSetCommand", 100);
+    const deps = { ...depsFor(fake), ...fake.clients({ maxAttempts: 1 }) };
+
+    // Act
+    const run = await runBackfill({ dryRun: false, configurationSetNames: ["stuck"] }, deps);
+
+    // Assess
+    expect(run.results).toEqual([
+      expect.objectContaining({ outcome: "failed", error: expect.stringContaining("TooManyRequestsException") }),
+    ]);
+    expect(fake.throttled).toBe(4);
+  });
+
+  it("reports a set with a bad tag as failed with a clear message and carries on with the rest", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("bad", { "ses-firehose": "arn:aws:firehose:eu-west-1:999999999999:deliverystream/x" });
+    fake.addSet("good", { "ses-firehose": "enabled" });
+
+    // Act
+    const run = await runBackfill({ dryRun: false }, depsFor(fake));
+
+    // Assess
+    expect(countOutcomes(run.results)).toMatchObject({ created: 1, failed: 1 });
+    expect(run.results.find((entry) => entry.configurationSet === "bad")?.error).toMatch(/eu-west-1|999999999999/);
+  });
+
+  it("surfaces a listing failure instead of reporting a partial run as complete", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("a");
+    fake.injectThrottling.set("ListConfigurationSetsCommand", 100);
+    const deps = { ...depsFor(fake), ...fake.clients({ maxAttempts: 1 }) };
+
+    // Act / Assess
+    await expect(runBackfill({ dryRun: false }, deps)).rejects.toThrow("Too many requests");
+  });
+});
+
+describe("runBackfill at scale", () => {
+  const SETS = 10_000;
+  const RATE = 2_000;
+
+  it(
+    "finishes 10,000 configuration sets of mixed states under the SES rate limit with correct counts and no failures; a re-run is all unchanged with zero writes",
+    async () => {
+      // Prepare: SES accepts RATE req/s (bursts of 40); the engine paces its SES client at the same rate
+      const fake = new FakeAws();
+      seedMixed(fake, SETS);
+      fake.limitSesRate(RATE, 40);
+      const clients = fake.clients();
+      const pacer = new TokenBucketPacer({ ratePerSecond: RATE });
+      attachPacer(clients.sesv2, pacer);
+      const { sleep: _instant, ...rest } = depsFor(fake);
+      const deps: BackfillDeps = { ...rest, ...clients, pageSize: 1000, concurrency: 8 };
+
+      // Act
+      const started = performance.now();
+      const first = await runBackfill({ dryRun: false }, deps);
+      const elapsedMs = performance.now() - started;
+      const writesAfterFirst = fake.writeCalls();
+      const sesCallsFirst = pacer.stats().acquired;
+      const second = await runBackfill({ dryRun: false }, deps);
+
+      // Assess
+      expect(first.complete).toBe(true);
+      expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS);
+      expect(countOutcomes(first.results)).toEqual({
+        created: 2_000,
+        updated: 1_000,
+        unchanged: 1_000,
+        removed: 1_000,
+        skipped: 5_000,
+        failed: 0,
+      });
+      // pacing keeps wall time near the lower bound set by the rate and the SES calls made
+      expect(elapsedMs).toBeGreaterThanOrEqual(((sesCallsFirst - 1) / RATE) * 1000 * 0.95);
+      expect(fake.throttled).toBeLessThan(sesCallsFirst * 0.01);
+
+      expect(countOutcomes(second.results)).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: 4_000,
+        removed: 0,
+        skipped: 6_000,
+        failed: 0,
+      });
+      expect(fake.writeCalls()).toBe(writesAfterFirst);
+    },
+    120_000,
+  );
+});
