@@ -25,7 +25,7 @@ import {
 } from "@aws-sdk/client-sesv2";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AwsClients } from "./aws-clients";
-import type { Config } from "./config";
+import type { Config, EventType } from "./config";
 import { type DeliveryStreamCache, resolveDeliveryStream } from "./delivery-streams";
 import { desiredStateFor } from "./desired-state";
 import { describeError, InvalidTagValueError, isAwsError, StreamNotUsableError } from "./errors";
@@ -315,11 +315,14 @@ function ours(destinations: readonly EventDestination[], config: Config): EventD
   return destinations.find((destination) => destination.Name === config.eventDestinationName);
 }
 
-function desiredDestination(
-  config: Config,
-  roleArn: string,
-  deliveryStreamArn: string,
-): EventDestinationDefinition {
+/** Our destination as it should be; every field set, so comparing needs no guesswork. */
+interface DesiredDestination extends EventDestinationDefinition {
+  Enabled: true;
+  MatchingEventTypes: EventType[];
+  KinesisFirehoseDestination: { IamRoleArn: string; DeliveryStreamArn: string };
+}
+
+function desiredDestination(config: Config, roleArn: string, deliveryStreamArn: string): DesiredDestination {
   return {
     Enabled: true,
     MatchingEventTypes: [...config.eventTypes],
@@ -328,16 +331,16 @@ function desiredDestination(
 }
 
 /** Differences that matter: role ARN, stream ARN, enabled flag, and event types compared as sets. */
-function destinationDiffers(current: EventDestination, desired: EventDestinationDefinition): boolean {
-  const currentTypes = new Set(current.MatchingEventTypes ?? []);
-  const desiredTypes = desired.MatchingEventTypes ?? [];
+function destinationDiffers(current: EventDestination, desired: DesiredDestination): boolean {
+  const currentTypes = new Set<string>(current.MatchingEventTypes ?? []);
+  const desiredTypes = new Set<string>(desired.MatchingEventTypes);
   return (
     current.Enabled !== true ||
-    current.KinesisFirehoseDestination?.IamRoleArn !== desired.KinesisFirehoseDestination?.IamRoleArn ||
+    current.KinesisFirehoseDestination?.IamRoleArn !== desired.KinesisFirehoseDestination.IamRoleArn ||
     current.KinesisFirehoseDestination?.DeliveryStreamArn !==
-      desired.KinesisFirehoseDestination?.DeliveryStreamArn ||
-    currentTypes.size !== new Set(desiredTypes).size ||
-    desiredTypes.some((type) => !currentTypes.has(type))
+      desired.KinesisFirehoseDestination.DeliveryStreamArn ||
+    currentTypes.size !== desiredTypes.size ||
+    [...desiredTypes].some((type) => !currentTypes.has(type))
   );
 }
 
@@ -345,7 +348,7 @@ function destinationDiffers(current: EventDestination, desired: EventDestination
 async function ensureEventDestination(
   run: Run,
   current: EventDestination | undefined,
-  desired: EventDestinationDefinition,
+  desired: DesiredDestination,
 ): Promise<"created" | "updated" | "unchanged"> {
   const { sesv2, config, logger } = run.deps;
   const retry = <T>(call: () => Promise<T>): Promise<T> =>

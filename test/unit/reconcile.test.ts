@@ -31,6 +31,7 @@ import {
   LimitExceededException,
   NotFoundException,
   SESv2Client,
+  TooManyRequestsException,
   UpdateConfigurationSetEventDestinationCommand,
   type EventDestination,
 } from "@aws-sdk/client-sesv2";
@@ -137,6 +138,13 @@ const foreignDestination: EventDestination = {
 let roleName = ROLE_NAME;
 function roleArn(): string {
   return `arn:aws:iam::${ACCOUNT}:role/ses-firehose-autowire/${roleName}`;
+}
+
+/** A copy of `value` without the given fields. */
+function without<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> {
+  const copy = { ...value };
+  for (const key of keys) delete copy[key];
+  return copy;
 }
 
 /** IAM returns policy documents URL-encoded; key order and spelling may differ from what we sent. */
@@ -1117,5 +1125,155 @@ describe("with the run's listing of managed roles (backfill)", () => {
       "DeleteRolePolicy",
       "DeleteRole",
     ]);
+  });
+});
+
+describe("unexpected and edge responses", () => {
+  const serviceError = (name: string, message: string) =>
+    new IAMServiceException({ name, $fault: "client", message, $metadata: {} });
+
+  it("fails with SES's own words when GetConfigurationSet fails after the SDK's retries", async () => {
+    // Prepare
+    ses
+      .on(GetConfigurationSetCommand)
+      .rejects(new TooManyRequestsException({ message: "Too many requests.", $metadata: {} }));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: SET,
+      outcome: "failed",
+      actions: [],
+      error: "GetConfigurationSet failed with TooManyRequestsException: Too many requests.",
+    });
+  });
+
+  it("reports the account's role quota when CreateRole is refused", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "enabled" });
+    givenStream();
+    givenDestinations([]);
+    givenRole(undefined);
+    iam
+      .on(CreateRoleCommand)
+      .rejects(serviceError("LimitExceededException", "Cannot exceed quota for RolesPerAccount: 1000"));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry.error).toBe(
+      "CreateRole failed with LimitExceededException: Cannot exceed quota for RolesPerAccount: 1000",
+    );
+    expect(writesSent()).toEqual(["CreateRole"]);
+  });
+
+  it("surfaces EntityAlreadyExists when the role vanished again before it could be read back", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "enabled" });
+    givenStream();
+    givenDestinations([]);
+    givenRole(undefined);
+    iam
+      .on(CreateRoleCommand)
+      .rejects(new EntityAlreadyExistsException({ message: "Role exists.", $metadata: {} }));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry.error).toBe("CreateRole failed with EntityAlreadyExistsException: Role exists.");
+  });
+
+  it("fails when the inline policy cannot be read", async () => {
+    // Prepare
+    givenCorrectlyWiredSet();
+    iam.on(GetRolePolicyCommand).rejects(serviceError("AccessDenied", "no iam:GetRolePolicy"));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry.error).toBe("GetRolePolicy failed with AccessDenied: no iam:GetRolePolicy");
+    expect(writesSent()).toEqual([]);
+  });
+
+  it("fails when DeleteRole is refused for another reason, after removing the destination", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "disabled" });
+    givenDestinations([ourDestination()]);
+    givenRole(ourRole());
+    iam.on(DeleteRoleCommand).rejects(serviceError("UnmodifiableEntityException", "protected"));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({
+      outcome: "failed",
+      actions: ["DeleteConfigurationSetEventDestination", "DeleteRolePolicy"],
+      error: "DeleteRole failed with UnmodifiableEntityException: protected",
+    });
+  });
+
+  it("deletes a role whose conflict cleared by itself", async () => {
+    // Prepare
+    givenSet(undefined);
+    givenRole(ourRole());
+    iam
+      .on(DeleteRoleCommand)
+      .rejectsOnce(new DeleteConflictException({ message: "conflict", $metadata: {} }))
+      .resolves({});
+    iam.on(ListRolePoliciesCommand).resolves({});
+    iam.on(ListAttachedRolePoliciesCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "removed", actions: ["DeleteRolePolicy", "DeleteRole"] });
+  });
+
+  it("never adopts an untagged role with our name", async () => {
+    // Prepare
+    givenCorrectlyWiredSet();
+    givenRole(without(ourRole(), "Tags"));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry.outcome).toBe("failed");
+    expect(writesSent()).toEqual([]);
+  });
+
+  it("creates the destination of a set whose destination list comes back empty, on real timers", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "enabled" });
+    givenStream();
+    ses.on(GetConfigurationSetEventDestinationsCommand).resolves({});
+    givenRole(undefined);
+    const withRealTimers = without(depsWith(), "sleep", "random", "now");
+
+    // Act
+    const entry = await reconcile(SET, withRealTimers);
+
+    // Assess
+    expect(entry.outcome).toBe("created");
+  });
+
+  it("replaces our destination when it has no event types at all", async () => {
+    // Prepare
+    givenCorrectlyWiredSet();
+    const withoutTypes = without(ourDestination(), "MatchingEventTypes");
+    givenDestinations([withoutTypes as EventDestination]); // the SDK types promise the field; be safe without it
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry.actions).toEqual(["UpdateConfigurationSetEventDestination"]);
   });
 });
