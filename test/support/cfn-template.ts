@@ -108,6 +108,9 @@ export function resolve(scope: ResolveScope, value: unknown): unknown {
       }
       if (type === "AWS::SQS::Queue" && attribute === "Arn")
         return `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:${resource}`;
+      if (type === "AWS::KinesisFirehose::DeliveryStream" && attribute === "Arn") {
+        return `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT}:deliverystream/${resource}`;
+      }
       return `arn:aws:test:${TEST_REGION}:${TEST_ACCOUNT}:${resource}/${attribute}`;
     }
     if (fn === "Fn::Join") {
