@@ -43,7 +43,8 @@ export class TokenBucketPacer {
     if (!(options.ratePerSecond > 0) || !Number.isFinite(options.ratePerSecond)) {
       throw new RangeError(`ratePerSecond must be a positive number, got ${options.ratePerSecond}.`);
     }
-    if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`burst must be an integer >= 1, got ${burst}.`);
+    if (!Number.isInteger(burst) || burst < 1)
+      throw new RangeError(`burst must be an integer >= 1, got ${burst}.`);
     this.ratePerSecond = options.ratePerSecond;
     this.intervalMs = 1000 / options.ratePerSecond;
     this.burstWindowMs = (burst - 1) * this.intervalMs;
@@ -81,8 +82,10 @@ export function attachPacer(client: SESv2Client, pacer: TokenBucketPacer): void 
     await pacer.acquire();
     return next(args);
   };
-  client.middlewareStack.addRelativeTo(
-    paced,
-    { name: PACING_MIDDLEWARE_NAME, relation: "after", toMiddleware: "retryMiddleware", override: true },
-  );
+  client.middlewareStack.addRelativeTo(paced, {
+    name: PACING_MIDDLEWARE_NAME,
+    relation: "after",
+    toMiddleware: "retryMiddleware",
+    override: true,
+  });
 }

@@ -80,13 +80,21 @@ export class FakeAws {
   }
 
   /** A set already wired the way reconcile would wire it (optionally with a drifted list of event types). */
-  addWiredSet(name: string, tags: Record<string, string>, eventTypes: readonly string[] = ALL_EVENT_TYPES): string {
+  addWiredSet(
+    name: string,
+    tags: Record<string, string>,
+    eventTypes: readonly string[] = ALL_EVENT_TYPES,
+  ): string {
     this.addSet(name, tags);
     const roleName = roleNameFor("ses-firehose", REGION, name);
     const path = "/ses-firehose-autowire/";
     this.roles.set(roleName, {
       path,
-      tags: [{ ...MANAGED_BY_TAG }, { Key: "ses-configuration-set", Value: name }, { Key: "ses-region", Value: REGION }],
+      tags: [
+        { ...MANAGED_BY_TAG },
+        { Key: "ses-configuration-set", Value: name },
+        { Key: "ses-region", Value: REGION },
+      ],
       trust: JSON.stringify(trustPolicyFor(REGION, ACCOUNT, name)),
       inline: new Map([[INLINE_POLICY_NAME, JSON.stringify(permissionsPolicyFor(STREAM_ARN))]]),
     });
@@ -166,14 +174,20 @@ export class FakeAws {
     }
     if (refuse) {
       this.throttled += 1;
-      throw new TooManyRequestsException({ message: "Too many requests", $metadata: { httpStatusCode: 429 } });
+      throw new TooManyRequestsException({
+        message: "Too many requests",
+        $metadata: { httpStatusCode: 429 },
+      });
     }
   }
 
   private set(input: Input): FakeSet {
     const found = this.sets.get(input.ConfigurationSetName as string);
     if (found === undefined) {
-      throw new NotFoundException({ message: `Configuration set <${input.ConfigurationSetName}> does not exist.`, $metadata: {} });
+      throw new NotFoundException({
+        message: `Configuration set <${input.ConfigurationSetName}> does not exist.`,
+        $metadata: {},
+      });
     }
     return found;
   }
@@ -183,7 +197,10 @@ export class FakeAws {
     switch (command) {
       case "ListConfigurationSetsCommand": {
         const names = [...this.sets.keys()];
-        const start = input.NextToken === undefined ? 0 : Number(Buffer.from(input.NextToken as string, "base64").toString());
+        const start =
+          input.NextToken === undefined
+            ? 0
+            : Number(Buffer.from(input.NextToken as string, "base64").toString());
         const end = start + ((input.PageSize as number | undefined) ?? 100);
         return {
           ConfigurationSets: names.slice(start, end),
@@ -197,15 +214,23 @@ export class FakeAws {
       case "CreateConfigurationSetEventDestinationCommand": {
         const set = this.set(input);
         const name = input.EventDestinationName as string;
-        if (set.destinations.has(name)) throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
-        set.destinations.set(name, { Name: name, ...(input.EventDestination as EventDestinationDefinition) } as EventDestination);
+        if (set.destinations.has(name))
+          throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
+        set.destinations.set(name, {
+          Name: name,
+          ...(input.EventDestination as EventDestinationDefinition),
+        } as EventDestination);
         return {};
       }
       case "UpdateConfigurationSetEventDestinationCommand": {
         const set = this.set(input);
         const name = input.EventDestinationName as string;
-        if (!set.destinations.has(name)) throw new NotFoundException({ message: `${name} does not exist`, $metadata: {} });
-        set.destinations.set(name, { Name: name, ...(input.EventDestination as EventDestinationDefinition) } as EventDestination);
+        if (!set.destinations.has(name))
+          throw new NotFoundException({ message: `${name} does not exist`, $metadata: {} });
+        set.destinations.set(name, {
+          Name: name,
+          ...(input.EventDestination as EventDestinationDefinition),
+        } as EventDestination);
         return {};
       }
       case "DeleteConfigurationSetEventDestinationCommand": {
@@ -223,12 +248,15 @@ export class FakeAws {
   private role(input: Input): FakeRole {
     const role = this.roles.get(input.RoleName as string);
     if (role === undefined) {
-      throw new NoSuchEntityException({ message: `The role with name ${input.RoleName} cannot be found.`, $metadata: {} });
+      throw new NoSuchEntityException({
+        message: `The role with name ${input.RoleName} cannot be found.`,
+        $metadata: {},
+      });
     }
     return role;
   }
 
-  private roleView(name: string, role: FakeRole) {
+  private roleView(name: string, role: FakeRole, withTags = true) {
     return {
       RoleName: name,
       Path: role.path,
@@ -236,10 +264,12 @@ export class FakeAws {
       Arn: `arn:aws:iam::${ACCOUNT}:role${role.path}${name}`,
       CreateDate: new Date(0),
       AssumeRolePolicyDocument: encodeURIComponent(role.trust),
-      Tags: role.tags,
+      ...(withTags ? { Tags: role.tags } : {}),
       ...(role.boundary === undefined
         ? {}
-        : { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: role.boundary } }),
+        : {
+            PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: role.boundary },
+          }),
     };
   }
 
@@ -250,30 +280,40 @@ export class FakeAws {
         const all = [...this.roles.entries()].filter(([, role]) => role.path.startsWith(prefix));
         const start = input.Marker === undefined ? 0 : Number(input.Marker);
         const end = start + ((input.MaxItems as number | undefined) ?? 100);
-        const page = all.slice(start, end).map(([name, role]) => {
-          const { Tags: _tags, ...listed } = this.roleView(name, role);
-          return listed; // ListRoles returns no tags
-        });
-        return { Roles: page, IsTruncated: end < all.length, ...(end < all.length ? { Marker: String(end) } : {}) };
+        // ListRoles returns no tags
+        const page = all.slice(start, end).map(([name, role]) => this.roleView(name, role, false));
+        return {
+          Roles: page,
+          IsTruncated: end < all.length,
+          ...(end < all.length ? { Marker: String(end) } : {}),
+        };
       }
       case "GetRoleCommand":
         return { Role: this.roleView(input.RoleName as string, this.role(input)) };
       case "CreateRoleCommand": {
         const name = input.RoleName as string;
-        if (this.roles.has(name)) throw new EntityAlreadyExistsException({ message: `Role ${name} exists`, $metadata: {} });
+        if (this.roles.has(name))
+          throw new EntityAlreadyExistsException({ message: `Role ${name} exists`, $metadata: {} });
         this.roles.set(name, {
           path: (input.Path as string | undefined) ?? "/",
           tags: (input.Tags as Tag[] | undefined) ?? [],
           trust: input.AssumeRolePolicyDocument as string,
           inline: new Map(),
-          ...(input.PermissionsBoundary === undefined ? {} : { boundary: input.PermissionsBoundary as string }),
+          ...(input.PermissionsBoundary === undefined
+            ? {}
+            : { boundary: input.PermissionsBoundary as string }),
         });
         return { Role: this.roleView(name, this.roles.get(name)!) };
       }
       case "GetRolePolicyCommand": {
         const document = this.role(input).inline.get(input.PolicyName as string);
-        if (document === undefined) throw new NoSuchEntityException({ message: "no such policy", $metadata: {} });
-        return { RoleName: input.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(document) };
+        if (document === undefined)
+          throw new NoSuchEntityException({ message: "no such policy", $metadata: {} });
+        return {
+          RoleName: input.RoleName,
+          PolicyName: input.PolicyName,
+          PolicyDocument: encodeURIComponent(document),
+        };
       }
       case "PutRolePolicyCommand":
         this.role(input).inline.set(input.PolicyName as string, input.PolicyDocument as string);
@@ -291,7 +331,10 @@ export class FakeAws {
         return {};
       case "DeleteRoleCommand":
         if (this.role(input).inline.size > 0) {
-          throw new DeleteConflictException({ message: "Cannot delete entity, must delete policies first.", $metadata: {} });
+          throw new DeleteConflictException({
+            message: "Cannot delete entity, must delete policies first.",
+            $metadata: {},
+          });
         }
         this.roles.delete(input.RoleName as string);
         return {};
@@ -301,10 +344,12 @@ export class FakeAws {
   }
 
   private firehose(command: string, input: Input): object {
-    if (command !== "DescribeDeliveryStreamCommand") throw new Error(`FakeAws: Firehose ${command} is not modelled`);
+    if (command !== "DescribeDeliveryStreamCommand")
+      throw new Error(`FakeAws: Firehose ${command} is not modelled`);
     const name = input.DeliveryStreamName as string;
     const status = this.streams.get(name);
-    if (status === undefined) throw new ResourceNotFoundException({ message: `Stream ${name} not found`, $metadata: {} });
+    if (status === undefined)
+      throw new ResourceNotFoundException({ message: `Stream ${name} not found`, $metadata: {} });
     return {
       DeliveryStreamDescription: {
         DeliveryStreamName: name,

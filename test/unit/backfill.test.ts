@@ -16,7 +16,7 @@ const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
 const logger = new Logger({ serviceName: "backfill-test", logLevel: "SILENT" });
 const instantSleep = async () => undefined;
 
-function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}): BackfillDeps {
+function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}, instant = true): BackfillDeps {
   return {
     ...fake.clients(),
     config,
@@ -24,7 +24,7 @@ function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}): BackfillDeps
     region: REGION,
     accountId: ACCOUNT,
     pageSize: 10,
-    sleep: instantSleep,
+    ...(instant ? { sleep: instantSleep } : {}),
     ...extra,
   };
 }
@@ -64,7 +64,9 @@ describe("runBackfill", () => {
       expect.any(String),
       expect.any(String),
     ]);
-    expect(new Set(fake.callsOf("ListConfigurationSetsCommand").map((input) => input.NextToken)).size).toBe(3);
+    expect(new Set(fake.callsOf("ListConfigurationSetsCommand").map((input) => input.NextToken)).size).toBe(
+      3,
+    );
     expect(run.listPages).toBe(3);
     expect(countOutcomes(run.results)).toEqual({
       created: 4,
@@ -86,7 +88,9 @@ describe("runBackfill", () => {
     const run = await runBackfill({ dryRun: false }, depsFor(fake, { pageSize: 1000 }));
 
     // Assess
-    expect(fake.callsOf("ListRolesCommand")).toEqual([expect.objectContaining({ PathPrefix: "/ses-firehose-autowire/" })]);
+    expect(fake.callsOf("ListRolesCommand")).toEqual([
+      expect.objectContaining({ PathPrefix: "/ses-firehose-autowire/" }),
+    ]);
     expect(run.managedRoleCount).toBe(1);
     expect(fake.count((call) => call.service === "iam" && call.command === "GetRoleCommand")).toBe(1);
     // 1 ListConfigurationSets + 30 GetConfigurationSet + (GetConfigurationSet + GetConfigurationSetEventDestinations)
@@ -124,7 +128,10 @@ describe("runBackfill", () => {
     fake.addSet("fine");
 
     // Act
-    const attempt = runBackfill({ dryRun: false, configurationSetNames: ["fine", "no spaces", "x".repeat(65)] }, depsFor(fake));
+    const attempt = runBackfill(
+      { dryRun: false, configurationSetNames: ["fine", "no spaces", "x".repeat(65)] },
+      depsFor(fake),
+    );
 
     // Assess
     await expect(attempt).rejects.toThrow(InvalidBackfillInputError);
@@ -157,7 +164,11 @@ describe("runBackfill", () => {
       actions: ["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"],
     });
     const removed = run.results.find((entry) => entry.configurationSet === "set-00009")!;
-    expect(removed.actions).toEqual(["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"]);
+    expect(removed.actions).toEqual([
+      "DeleteConfigurationSetEventDestination",
+      "DeleteRolePolicy",
+      "DeleteRole",
+    ]);
   });
 
   it("stops taking sets when time runs short and continues from the cursor: every set exactly once", async () => {
@@ -258,7 +269,10 @@ describe("runBackfill", () => {
 
     // Assess
     expect(run.results).toEqual([
-      expect.objectContaining({ outcome: "failed", error: expect.stringContaining("TooManyRequestsException") }),
+      expect.objectContaining({
+        outcome: "failed",
+        error: expect.stringContaining("TooManyRequestsException"),
+      }),
     ]);
     expect(fake.throttled).toBe(4);
   }, 30_000);
@@ -274,7 +288,9 @@ describe("runBackfill", () => {
 
     // Assess
     expect(countOutcomes(run.results)).toMatchObject({ created: 1, failed: 1 });
-    expect(run.results.find((entry) => entry.configurationSet === "bad")?.error).toMatch(/eu-west-1|999999999999/);
+    expect(run.results.find((entry) => entry.configurationSet === "bad")?.error).toMatch(
+      /eu-west-1|999999999999/,
+    );
   });
 
   it("surfaces a listing failure instead of reporting a partial run as complete", async () => {
@@ -293,52 +309,47 @@ describe("runBackfill at scale", () => {
   const SETS = 10_000;
   const RATE = 2_000;
 
-  it(
-    "finishes 10,000 configuration sets of mixed states under the SES rate limit with correct counts and no failures; a re-run is all unchanged with zero writes",
-    async () => {
-      // Prepare: SES accepts RATE req/s (bursts of 40); the engine paces its SES client at the same rate
-      const fake = new FakeAws();
-      seedMixed(fake, SETS);
-      fake.limitSesRate(RATE, 40);
-      const clients = fake.clients();
-      const pacer = new TokenBucketPacer({ ratePerSecond: RATE });
-      attachPacer(clients.sesv2, pacer);
-      const { sleep: _instant, ...rest } = depsFor(fake);
-      const deps: BackfillDeps = { ...rest, ...clients, pageSize: 1000, concurrency: 8 };
+  it("finishes 10,000 configuration sets of mixed states under the SES rate limit with correct counts and no failures; a re-run is all unchanged with zero writes", async () => {
+    // Prepare: SES accepts RATE req/s (bursts of 40); the engine paces its SES client at the same rate
+    const fake = new FakeAws();
+    seedMixed(fake, SETS);
+    fake.limitSesRate(RATE, 40);
+    const clients = fake.clients();
+    const pacer = new TokenBucketPacer({ ratePerSecond: RATE });
+    attachPacer(clients.sesv2, pacer);
+    const deps: BackfillDeps = { ...depsFor(fake, {}, false), ...clients, pageSize: 1000, concurrency: 8 };
 
-      // Act
-      const started = performance.now();
-      const first = await runBackfill({ dryRun: false }, deps);
-      const elapsedMs = performance.now() - started;
-      const writesAfterFirst = fake.writeCalls();
-      const sesCallsFirst = pacer.stats().acquired;
-      const second = await runBackfill({ dryRun: false }, deps);
+    // Act
+    const started = performance.now();
+    const first = await runBackfill({ dryRun: false }, deps);
+    const elapsedMs = performance.now() - started;
+    const writesAfterFirst = fake.writeCalls();
+    const sesCallsFirst = pacer.stats().acquired;
+    const second = await runBackfill({ dryRun: false }, deps);
 
-      // Assess
-      expect(first.complete).toBe(true);
-      expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS);
-      expect(countOutcomes(first.results)).toEqual({
-        created: 2_000,
-        updated: 1_000,
-        unchanged: 1_000,
-        removed: 1_000,
-        skipped: 5_000,
-        failed: 0,
-      });
-      // pacing keeps wall time near the lower bound set by the rate and the SES calls made
-      expect(elapsedMs).toBeGreaterThanOrEqual(((sesCallsFirst - 1) / RATE) * 1000 * 0.95);
-      expect(fake.throttled).toBeLessThan(sesCallsFirst * 0.01);
+    // Assess
+    expect(first.complete).toBe(true);
+    expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS);
+    expect(countOutcomes(first.results)).toEqual({
+      created: 2_000,
+      updated: 1_000,
+      unchanged: 1_000,
+      removed: 1_000,
+      skipped: 5_000,
+      failed: 0,
+    });
+    // pacing keeps wall time near the lower bound set by the rate and the SES calls made
+    expect(elapsedMs).toBeGreaterThanOrEqual(((sesCallsFirst - 1) / RATE) * 1000 * 0.95);
+    expect(fake.throttled).toBeLessThan(sesCallsFirst * 0.01);
 
-      expect(countOutcomes(second.results)).toEqual({
-        created: 0,
-        updated: 0,
-        unchanged: 4_000,
-        removed: 0,
-        skipped: 6_000,
-        failed: 0,
-      });
-      expect(fake.writeCalls()).toBe(writesAfterFirst);
-    },
-    120_000,
-  );
+    expect(countOutcomes(second.results)).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 4_000,
+      removed: 0,
+      skipped: 6_000,
+      failed: 0,
+    });
+    expect(fake.writeCalls()).toBe(writesAfterFirst);
+  }, 120_000);
 });

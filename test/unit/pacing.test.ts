@@ -36,7 +36,11 @@ function fakeSesHttp(throttled: number) {
       handle: async () => {
         attempts.push(performance.now());
         if (attempts.length <= throttled) {
-          return respond(429, { message: "Rate exceeded" }, { "x-amzn-errortype": "TooManyRequestsException" });
+          return respond(
+            429,
+            { message: "Rate exceeded" },
+            { "x-amzn-errortype": "TooManyRequestsException" },
+          );
         }
         return respond(200, { ConfigurationSets: ["a", "b"] });
       },
@@ -61,7 +65,11 @@ describe("TokenBucketPacer", () => {
   it("spaces concurrent callers one interval apart, in the order they asked", async () => {
     // Prepare
     const waits: number[] = [];
-    const pacer = new TokenBucketPacer({ ratePerSecond: 10, now: () => 0, sleep: async (ms) => void waits.push(ms) });
+    const pacer = new TokenBucketPacer({
+      ratePerSecond: 10,
+      now: () => 0,
+      sleep: async (ms) => void waits.push(ms),
+    });
 
     // Act: all four ask at the same instant
     await Promise.all([pacer.acquire(), pacer.acquire(), pacer.acquire(), pacer.acquire()]);
@@ -104,9 +112,13 @@ describe("TokenBucketPacer", () => {
   });
 
   it("rejects a rate or burst that cannot pace anything", () => {
-    expect(() => new TokenBucketPacer({ ratePerSecond: 0 })).toThrow("ratePerSecond must be a positive number");
+    expect(() => new TokenBucketPacer({ ratePerSecond: 0 })).toThrow(
+      "ratePerSecond must be a positive number",
+    );
     expect(() => new TokenBucketPacer({ ratePerSecond: Number.NaN })).toThrow("ratePerSecond");
-    expect(() => new TokenBucketPacer({ ratePerSecond: 1, burst: 0 })).toThrow("burst must be an integer >= 1");
+    expect(() => new TokenBucketPacer({ ratePerSecond: 1, burst: 0 })).toThrow(
+      "burst must be an integer >= 1",
+    );
   });
 
   it("paces real time when no clock is injected", async () => {
@@ -146,7 +158,9 @@ describe("attachPacer", () => {
     expect(output.ConfigurationSets).toEqual(["a", "b"]);
     expect(http.attempts).toHaveLength(3);
     expect(pacer.stats().acquired).toBe(3);
-    expect(client.middlewareStack.identify().filter((m) => m.startsWith(PACING_MIDDLEWARE_NAME))).toHaveLength(1);
+    expect(
+      client.middlewareStack.identify().filter((m) => m.startsWith(PACING_MIDDLEWARE_NAME)),
+    ).toHaveLength(1);
     for (let i = 1; i < http.attempts.length; i += 1) {
       expect(http.attempts[i]! - http.attempts[i - 1]!).toBeGreaterThanOrEqual(45);
     }
