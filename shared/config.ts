@@ -34,7 +34,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 export const DELIVERY_STREAM_ARN_PATTERN =
   /^arn:aws[a-z-]*:firehose:[a-z]{2}(-[a-z]+)+-\d:\d{12}:deliverystream\/[a-zA-Z0-9_.-]{1,64}$/;
-const TAG_KEY_PATTERN = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_KEY_PATTERN = /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const DESTINATION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,63}$/;
 const ROLE_PATH_PATTERN = /^\/([\u0021-\u007E]*\/)?$/;
 const ROLE_NAME_PREFIX_PATTERN = /^[\w+=,.@-]{1,32}$/;
@@ -116,7 +116,7 @@ export function loadConfig(env: Environment = process.env): Config {
       "OPT_IN_TAG_KEY",
       "ses-firehose",
       TAG_KEY_PATTERN,
-      'a tag key of 1-128 letters, digits, spaces and _.:/=+-@ that does not start with "aws:"',
+      'a tag key of 1-128 letters, digits, spaces and _.:/=+-@ that does not start with "aws:" (any case)',
     ),
     optInMode: mode,
     defaultDeliveryStreamArn: optionalMatching(
