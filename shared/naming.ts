@@ -6,6 +6,9 @@ export const MANAGED_BY_TAG = { Key: "managed-by", Value: "ses-firehose-autowire
 export const CONFIGURATION_SET_TAG_KEY = "ses-configuration-set";
 export const REGION_TAG_KEY = "ses-region";
 
+/** SES configuration set names (SPEC §9); anything else cannot name a set, so reconcile refuses it up front. */
+export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 const MAX_ROLE_NAME_LENGTH = 64;
 const HASH_LENGTH = 8;
 

@@ -30,6 +30,7 @@ import { type DeliveryStreamCache, resolveDeliveryStream } from "./delivery-stre
 import { desiredStateFor } from "./desired-state";
 import { describeError, InvalidTagValueError, isAwsError, StreamNotUsableError } from "./errors";
 import {
+  CONFIGURATION_SET_NAME_PATTERN,
   CONFIGURATION_SET_TAG_KEY,
   MANAGED_BY_TAG,
   partitionFor,
@@ -478,6 +479,11 @@ function failure(run: Run, err: unknown): ReportEntry {
  */
 export async function reconcile(configurationSetName: string, deps: ReconcileDeps): Promise<ReportEntry> {
   const run: Run = { name: configurationSetName, deps, actions: [], operation: "GetConfigurationSet" };
+  if (!CONFIGURATION_SET_NAME_PATTERN.test(configurationSetName)) {
+    const error = `Configuration set name "${configurationSetName}" is not valid: expected 1-64 letters, digits, _ or -.`;
+    deps.logger.warn("failed", { error });
+    return { configurationSet: configurationSetName, outcome: "failed", actions: [], error };
+  }
   try {
     let tags: Tag[];
     try {

@@ -668,6 +668,23 @@ describe("a configuration set that no longer exists", () => {
 });
 
 describe("bad input fails the set clearly and creates nothing", () => {
+  it.each(["", "has space", "a/b", "n".repeat(65)])(
+    "refuses the configuration set name %j without calling AWS",
+    async (name) => {
+      // Act
+      const entry = await reconcile(name, depsWith());
+
+      // Assess
+      expect(entry).toEqual({
+        configurationSet: name,
+        outcome: "failed",
+        actions: [],
+        error: `Configuration set name "${name}" is not valid: expected 1-64 letters, digits, _ or -.`,
+      });
+      expect(commandsSent()).toEqual([]);
+    },
+  );
+
   it.each(["enabled!", "", "has space", "arn:aws:sns:eu-west-1:111122223333:topic", "x".repeat(65)])(
     "rejects tag value %j naming the tag, the value and what is accepted",
     async (value) => {
