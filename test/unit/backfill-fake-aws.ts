@@ -67,6 +67,18 @@ export class FakeAws {
   readonly injectThrottling = new Map<string, number>();
   private sesLimit: { rate: number; burst: number; tokens: number; at: number } | undefined;
 
+  /** Back to an empty account with one ACTIVE stream (the clients stay valid). */
+  reset(): void {
+    this.sets.clear();
+    this.roles.clear();
+    this.streams.clear();
+    this.streams.set("email-events", "ACTIVE");
+    this.calls.length = 0;
+    this.injectThrottling.clear();
+    this.throttled = 0;
+    this.sesLimit = undefined;
+  }
+
   /** SES accepts `rate` requests per second with bursts of `burst`, like the real account limit. */
   limitSesRate(rate: number, burst: number): void {
     this.sesLimit = { rate, burst, tokens: burst, at: performance.now() };
@@ -357,5 +369,18 @@ export class FakeAws {
         DeliveryStreamStatus: status,
       },
     };
+  }
+}
+
+/** n sets in five states, one in ten of each wired state: half untagged, 2/10 new, 1/10 correct, drifted, opted out. */
+export function seedMixed(fake: FakeAws, n: number): void {
+  for (let i = 0; i < n; i += 1) {
+    const name = `set-${String(i).padStart(5, "0")}`;
+    const kind = i % 10;
+    if (kind < 5) fake.addSet(name);
+    else if (kind < 7) fake.addSet(name, { "ses-firehose": "enabled" });
+    else if (kind === 7) fake.addWiredSet(name, { "ses-firehose": "enabled" });
+    else if (kind === 8) fake.addWiredSet(name, { "ses-firehose": "email-events" }, ["SEND", "BOUNCE"]);
+    else fake.addWiredSet(name, { "ses-firehose": "disabled" });
   }
 }

@@ -10,7 +10,7 @@ import {
 import { loadConfig } from "../../shared/config";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { countOutcomes, type ReportEntry } from "../../shared/report";
-import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "./backfill-fake-aws";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
 
 const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
 const logger = new Logger({ serviceName: "backfill-test", logLevel: "SILENT" });
@@ -27,19 +27,6 @@ function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}, instant = tru
     ...(instant ? { sleep: instantSleep } : {}),
     ...extra,
   };
-}
-
-/** n sets in five states, one in ten of each wired state: half untagged, 2/10 new, 1/10 correct, drifted, opted out. */
-function seedMixed(fake: FakeAws, n: number): void {
-  for (let i = 0; i < n; i += 1) {
-    const name = `set-${String(i).padStart(5, "0")}`;
-    const kind = i % 10;
-    if (kind < 5) fake.addSet(name);
-    else if (kind < 7) fake.addSet(name, { "ses-firehose": "enabled" });
-    else if (kind === 7) fake.addWiredSet(name, { "ses-firehose": "enabled" });
-    else if (kind === 8) fake.addWiredSet(name, { "ses-firehose": "email-events" }, ["SEND", "BOUNCE"]);
-    else fake.addWiredSet(name, { "ses-firehose": "disabled" });
-  }
 }
 
 function namesOf(results: readonly ReportEntry[]): string[] {
