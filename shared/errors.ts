@@ -15,6 +15,16 @@ export class StreamNotUsableError extends Error {
   override readonly name = "StreamNotUsableError";
 }
 
+/** A role with our computed name that lacks our marks (path and managed-by tag): never adopted, changed or deleted. */
+export class ForeignRoleError extends Error {
+  override readonly name = "ForeignRoleError";
+}
+
+/** The configuration set already has the maximum number of event destinations (10), none of them ours. */
+export class DestinationLimitError extends Error {
+  override readonly name = "DestinationLimitError";
+}
+
 /** An event from which no configuration set name can be extracted. */
 export class MalformedEventError extends Error {
   override readonly name = "MalformedEventError";

@@ -28,7 +28,14 @@ import type { AwsClients } from "./aws-clients";
 import type { Config, EventType } from "./config";
 import { type DeliveryStreamCache, resolveDeliveryStream } from "./delivery-streams";
 import { desiredStateFor } from "./desired-state";
-import { describeError, InvalidTagValueError, isAwsError, StreamNotUsableError } from "./errors";
+import {
+  describeError,
+  DestinationLimitError,
+  ForeignRoleError,
+  InvalidTagValueError,
+  isAwsError,
+  StreamNotUsableError,
+} from "./errors";
 import {
   CONFIGURATION_SET_NAME_PATTERN,
   CONFIGURATION_SET_TAG_KEY,
@@ -65,16 +72,6 @@ export interface ReconcileDeps extends AwsClients {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
-}
-
-/** A role with our computed name that lacks our marks: never adopted, changed or deleted. */
-export class ForeignRoleError extends Error {
-  override readonly name = "ForeignRoleError";
-}
-
-/** The configuration set already has the maximum number of event destinations, none of them ours. */
-export class DestinationLimitError extends Error {
-  override readonly name = "DestinationLimitError";
 }
 
 /** The SDK names IAM's "NoSuchEntity" error NoSuchEntityException; lookalikes (and older SDKs) may use the code. */
@@ -251,6 +248,7 @@ async function removeRole(run: Run): Promise<void> {
     return;
   }
   const { iam } = run.deps;
+  const before = run.actions.length;
   await ignoring(NO_SUCH_ENTITY, () =>
     write(run, "DeleteRolePolicy", () =>
       iam.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: INLINE_POLICY_NAME })),
@@ -267,7 +265,7 @@ async function removeRole(run: Run): Promise<void> {
       write(run, "DeleteRole", () => iam.send(new DeleteRoleCommand({ RoleName: role.name }))),
     );
   }
-  run.deps.logger.info("removed role", { roleName: role.name });
+  if (run.actions.length > before) run.deps.logger.info("removed role", { roleName: role.name });
 }
 
 /** Someone added policies to our role: remove them all so the role can be deleted. */

@@ -3,6 +3,8 @@ import { IAMServiceException, NoSuchEntityException } from "@aws-sdk/client-iam"
 import {
   ConfigError,
   describeError,
+  DestinationLimitError,
+  ForeignRoleError,
   InvalidTagValueError,
   isAwsError,
   MalformedEventError,
@@ -15,6 +17,8 @@ describe("named errors", () => {
     [InvalidTagValueError, "InvalidTagValueError"],
     [StreamNotUsableError, "StreamNotUsableError"],
     [MalformedEventError, "MalformedEventError"],
+    [ForeignRoleError, "ForeignRoleError"],
+    [DestinationLimitError, "DestinationLimitError"],
   ])("%p carries its name and message and is an Error", (Type, name) => {
     const err = new Type("what was wrong and what is accepted");
     expect(err).toBeInstanceOf(Error);

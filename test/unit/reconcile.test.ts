@@ -351,7 +351,7 @@ describe("a configuration set that is already correct", () => {
     ]);
   });
 
-  it("describes a stream shared by many sets once per run, even when they reconcile concurrently", async () => {
+  it("describes the stream once per run, even for concurrent reconciles", async () => {
     // Prepare
     givenCorrectlyWiredSet();
     const deps = depsWith();
