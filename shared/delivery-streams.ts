@@ -43,7 +43,7 @@ export async function resolveDeliveryStream(
     firehose: FirehoseClient;
     region: string;
     accountId: string;
-    deliveryStreams?: DeliveryStreamCache;
+    deliveryStreams?: DeliveryStreamCache | undefined;
   },
 ): Promise<string> {
   const parts = parseDeliveryStreamArn(deliveryStreamArn);

@@ -23,7 +23,7 @@ export function isPropagationError(err: unknown): boolean {
 /** min(configured budget, remaining Lambda time − safety margin), never negative. */
 export function propagationBudgetMs(
   propagationTimeoutSeconds: number,
-  remainingTimeMs?: () => number,
+  remainingTimeMs?: (() => number) | undefined,
   safetyMarginMs = SAFETY_MARGIN_MS,
 ): number {
   const configured = propagationTimeoutSeconds * 1000;

@@ -58,20 +58,20 @@ export interface ReconcileDeps extends AwsClients {
   region: string;
   accountId: string;
   /** Plan only: the entry lists the actions that would be taken and nothing is written. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
   /** Milliseconds the caller has left (Lambda's getRemainingTimeInMillis); bounds the propagation retries. */
-  remainingTimeMs?: () => number;
+  remainingTimeMs?: (() => number) | undefined;
   /** Per-run cache of DescribeDeliveryStream results (createDeliveryStreamCache), shared by all reconciles of a run. */
-  deliveryStreams?: DeliveryStreamCache;
+  deliveryStreams?: DeliveryStreamCache | undefined;
   /**
    * Names of the roles under config.rolePath (one ListRoles listing, SPEC §7). When given, a role name absent
    * from it is known absent: no GetRole, and a set neither opted in nor owning a role costs one SES call.
    */
-  managedRoleNames?: ReadonlySet<string>;
+  managedRoleNames?: ReadonlySet<string> | undefined;
   /** Injected for tests; default setTimeout, Math.random and Date.now. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  now?: (() => number) | undefined;
 }
 
 /** The SDK names IAM's "NoSuchEntity" error NoSuchEntityException; lookalikes (and older SDKs) may use the code. */
