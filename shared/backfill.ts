@@ -35,6 +35,8 @@ export interface BackfillDeps extends Omit<ReconcileDeps, "dryRun" | "remainingT
   reserveMs?: number;
   /** ListConfigurationSets page size (default 1,000). */
   pageSize?: number;
+  /** Called per ListConfigurationSets page: names on it, and whether more pages follow (progress totals). */
+  onListed?: (names: number, morePages: boolean) => void;
   /** Called once per configuration set as soon as it is done (progress bars, structured logs). */
   onResult?: (entry: ReportEntry) => void;
 }
@@ -106,6 +108,7 @@ async function* listedSets(deps: BackfillDeps, start: BackfillCursor | undefined
     pages.count += 1;
     const names = page.ConfigurationSets ?? [];
     const nextToken = page.NextToken;
+    deps.onListed?.(Math.max(0, names.length - skip), nextToken !== undefined);
     for (let index = skip; index < names.length; index += 1) {
       const after: BackfillCursor | undefined =
         index + 1 < names.length
@@ -228,6 +231,7 @@ export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Pro
   const pages = { count: 0 };
   const source: AsyncIterator<WorkItem> =
     names === undefined ? listedSets(deps, input.cursor, pages) : givenSets(names, input.cursor);
+  if (names !== undefined) deps.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
   const results: ReportEntry[] = [];
   let exhausted = false;
   let lastTaken: WorkItem | undefined;

@@ -1,0 +1,233 @@
+// Unit tests (adapter layer): the CLI in-process — flags, exit codes, table, --json, progress only on a terminal.
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
+import { formatDuration, progressLine } from "../../cli/render";
+import type { Report } from "../../shared/report";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
+
+const ENV = { DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, SES_REQUESTS_PER_SECOND: "1000", AWS_REGION: REGION };
+
+interface Captured {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+}
+
+function capture(argv: string[], env: Record<string, string> = ENV, isTTY = false): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      argv,
+      env,
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => err.push(text), isTTY },
+    },
+    out: () => out.join(""),
+    err: () => err.join(""),
+  };
+}
+
+describe("ses-firehose-autowire CLI", () => {
+  let fake: FakeAws;
+  let sts: STSClient;
+  let requestedRegions: (string | undefined)[];
+  const deps = () => ({
+    createClients: (options: { region?: string }): CliClients => {
+      requestedRegions.push(options.region);
+      return { ...fake.clients(), sts };
+    },
+  });
+
+  beforeEach(() => {
+    fake = new FakeAws();
+    sts = new STSClient({ region: REGION });
+    mockClient(sts)
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/op` });
+    requestedRegions = [];
+  });
+
+  it("backfills every set, prints a table with the counts and exits 0 when nothing failed", async () => {
+    // Prepare
+    seedMixed(fake, 10);
+    const run = capture(["backfill"]);
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = run.out().split("\n");
+    expect(lines[0]).toMatch(/^CONFIGURATION SET\s+OUTCOME\s+ACTIONS\s+ERROR$/);
+    expect(lines.find((line) => line.startsWith("set-00005"))).toMatch(
+      /^set-00005\s+created\s+CreateRole, PutRolePolicy, CreateConfigurationSetEventDestination$/,
+    );
+    expect(run.out()).toContain(`10 configuration sets in ${REGION} (account ${ACCOUNT}).`);
+    expect(run.out()).toContain("created 2, updated 1, unchanged 1, removed 1, skipped 5, failed 0");
+    expect(run.err()).toBe("");
+    expect(fake.sets.get("set-00005")!.destinations.size).toBe(1);
+  });
+
+  it("prints only the SPEC report with --json and exits 1 when a set failed", async () => {
+    // Prepare
+    fake.addSet("good", { "ses-firehose": "enabled" });
+    fake.addSet("bad", { "ses-firehose": "not a stream!" });
+    const run = capture(["backfill", "--json"], ENV, true);
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(1);
+    const report = JSON.parse(run.out()) as Report;
+    expect(Object.keys(report)).toEqual(["dryRun", "region", "account", "counts", "results"]);
+    expect(report).toMatchObject({ dryRun: false, region: REGION, account: ACCOUNT });
+    expect(report.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(report.results.map((entry) => entry.configurationSet)).toEqual(["bad", "good"]);
+    expect(report.results[0]!.error).toContain("not a stream!");
+    expect(run.err()).toBe(""); // no progress bar with --json, even on a terminal
+  });
+
+  it("writes nothing with --dry-run and says so under the table", async () => {
+    // Prepare
+    seedMixed(fake, 10);
+    const run = capture(["backfill", "--dry-run"]);
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(0);
+    expect(fake.writeCalls()).toBe(0);
+    expect(run.out()).toContain("dry run: nothing was changed, actions show what would be done");
+  });
+
+  it("limits the run to --only names and uses --region for every client", async () => {
+    // Prepare
+    seedMixed(fake, 10);
+    const run = capture(["backfill", "--only", "set-00005, set-00006", "--region", "us-east-1", "--json"], {
+      ...ENV,
+      AWS_REGION: "eu-west-1",
+    });
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(run.out()) as Report;
+    expect(report.results.map((entry) => entry.configurationSet)).toEqual(["set-00005", "set-00006"]);
+    expect(fake.callsOf("ListConfigurationSetsCommand")).toHaveLength(0);
+    expect(requestedRegions).toEqual(["us-east-1"]);
+  });
+
+  it("shows a progress line with counts, rate and ETA on stderr when stderr is a terminal", async () => {
+    // Prepare
+    seedMixed(fake, 10);
+    let clock = 0;
+    const run = capture(["backfill"], ENV, true);
+
+    // Act
+    const code = await main(run.io, { ...deps(), now: () => (clock += 50) });
+
+    // Assess
+    expect(code).toBe(0);
+    const frames = run.err().split("\r\x1b[2K").filter(Boolean);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames[frames.length - 1]).toMatch(
+      /^\[#{24}\] 10\/10 100% \| created 2 updated 1 unchanged 1 removed 1 skipped 5 failed 0 \| \d+\.\d sets\/s \| ETA 0s\n$/,
+    );
+  });
+
+  it.each([
+    [["backfill", "--bogus"], "Unknown option '--bogus'"],
+    [["backfill", "--only", "ok,not ok"], '--only: Invalid configuration set name "not ok"'],
+    [["backfill", "--only", ","], "--only: configurationSetNames is empty"],
+    [["backfill", "--concurrency", "0"], '--concurrency "0" is not valid: expected an integer from 1 to 64.'],
+    [["backfill", "--region", "mars"], '--region "mars" is not a region name'],
+    [["backfill", "--dry-run=yes"], "--dry-run"],
+    [[], "Missing command: expected `backfill`."],
+    [["deploy"], "Unknown command `deploy`: the only command is `backfill`."],
+  ])("exits 2 with the usage for %j", async (argv, message) => {
+    // Prepare
+    fake.addSet("a", { "ses-firehose": "enabled" });
+    const run = capture(argv);
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(2);
+    expect(run.err()).toContain(message);
+    expect(run.err()).toContain(USAGE);
+    expect(run.out()).toBe("");
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("exits 2 naming the variable when the configuration is invalid", async () => {
+    const run = capture(["backfill"], { ...ENV, OPT_IN_MODE: "sometimes" });
+    expect(await main(run.io, deps())).toBe(2);
+    expect(run.err()).toContain('OPT_IN_MODE="sometimes" is not valid: expected "tag" or "all".');
+  });
+
+  it("exits 2 with a hint when the account cannot be determined", async () => {
+    // Prepare
+    mockClient(sts)
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error("Could not load credentials"), { name: "CredentialsProviderError" }));
+    const run = capture(["backfill"]);
+
+    // Act / Assess
+    expect(await main(run.io, deps())).toBe(2);
+    expect(run.err()).toContain("CredentialsProviderError: Could not load credentials");
+    expect(run.err()).toContain("Set --region or AWS_REGION");
+  });
+
+  it("exits 1 when the listing itself fails", async () => {
+    // Prepare
+    fake.addSet("a");
+    fake.injectThrottling.set("ListConfigurationSetsCommand", 100);
+    const run = capture(["backfill"]);
+
+    // Act
+    const code = await main(run.io, { createClients: () => ({ ...fake.clients({ maxAttempts: 1 }), sts }) });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(run.err()).toContain("backfill stopped: TooManyRequestsException");
+  });
+
+  it("prints help and the version with exit 0", async () => {
+    const help = capture(["--help"]);
+    expect(await main(help.io, deps())).toBe(0);
+    expect(help.out()).toBe(USAGE);
+    const version = capture(["--version"]);
+    expect(await main(version.io, deps())).toBe(0);
+    expect(version.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe("progress rendering", () => {
+  it("shows an open total and no ETA while pages are still being listed", () => {
+    const line = progressLine({
+      done: 500,
+      total: 1000,
+      totalFinal: false,
+      counts: { created: 1, updated: 0, unchanged: 0, removed: 0, skipped: 499, failed: 0 },
+      elapsedMs: 500_000,
+    });
+    expect(line).toBe(
+      "[############------------] 500/1000+ 50% | created 1 updated 0 unchanged 0 removed 0 skipped 499 failed 0 | 1.0 sets/s | ETA …",
+    );
+  });
+
+  it("formats durations the way an operator reads them", () => {
+    expect([formatDuration(42_000), formatDuration(125_000), formatDuration(10_000_000)]).toEqual([
+      "42s",
+      "2m 05s",
+      "2h 46m",
+    ]);
+  });
+});
