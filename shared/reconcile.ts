@@ -47,7 +47,7 @@ import {
 } from "./naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, policiesEquivalent, trustPolicyFor } from "./policies";
 import { PropagationTimeoutError, propagationBudgetMs, realSleep, withPropagationRetry } from "./propagation";
-import type { ReportEntry } from "./report";
+import type { Outcome, ReportEntry } from "./report";
 
 /** SES allows 10 event destinations per configuration set; the limit is not adjustable. */
 export const MAX_EVENT_DESTINATIONS = 10;
@@ -425,14 +425,12 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
     current,
     desiredDestination(config, role.arn, deliveryStreamArn),
   );
-  const outcome =
-    destination === "created"
-      ? "created"
-      : roleChanged || destination === "updated"
-        ? "updated"
-        : "unchanged";
-  if (outcome === "unchanged")
-    logger.info("unchanged: already publishing to Firehose", { deliveryStreamArn });
+  const outcome: Outcome =
+    destination === "created" ? "created" : run.actions.length > 0 ? "updated" : "unchanged";
+  logger.info(outcome === "unchanged" ? "unchanged: already publishing to Firehose" : `${outcome} wiring`, {
+    deliveryStreamArn,
+    roleChanged,
+  });
   return { configurationSet: run.name, outcome, actions: run.actions, roleArn: role.arn, deliveryStreamArn };
 }
 
