@@ -1,4 +1,5 @@
 // Integration test (simulator behaviour): IAM propagation, SES's role and stream checks, limits, throttling and seeded faults.
+import { DescribeDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
   BadRequestException,
@@ -334,7 +335,40 @@ describe("rate limits and faults", () => {
     } finally {
       patient.destroy();
     }
-  });
+  }, 30_000);
+
+  it("is ridden out for IAM Throttling and Firehose LimitExceededException too", async () => {
+    sim.state.createRole({ name: "r", assumeRolePolicyDocument: docPolicies("r").trust });
+    sim.setOptions({
+      rateLimits: { iam: { ratePerSecond: 20, burst: 1 }, firehose: { ratePerSecond: 20, burst: 1 } },
+    });
+    const patientIam = new IAMClient({ ...sim.clientConfig(), retryMode: "adaptive", maxAttempts: 10 });
+    const patientFirehose = new FirehoseClient({
+      ...sim.clientConfig(),
+      retryMode: "adaptive",
+      maxAttempts: 10,
+    });
+    try {
+      const roles = await Promise.all(
+        [1, 2, 3].map(() => patientIam.send(new GetRoleCommand({ RoleName: "r" }))),
+      );
+      const streams = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          patientFirehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: STREAM })),
+        ),
+      );
+
+      expect(roles.map((r) => r.Role?.RoleName)).toEqual(["r", "r", "r"]);
+      expect(streams.every((s) => s.DeliveryStreamDescription?.DeliveryStreamStatus === "ACTIVE")).toBe(true);
+      expect(sim.callLog.count({ service: "iam", errorCode: "Throttling" })).toBeGreaterThan(0);
+      expect(sim.callLog.count({ service: "firehose", errorCode: "LimitExceededException" })).toBeGreaterThan(
+        0,
+      );
+    } finally {
+      patientIam.destroy();
+      patientFirehose.destroy();
+    }
+  }, 30_000);
 
   it("retries injected 5xx errors and succeeds", async () => {
     sim.state.createConfigurationSet("flaky");
@@ -352,7 +386,7 @@ describe("rate limits and faults", () => {
     } finally {
       patient.destroy();
     }
-  });
+  }, 30_000);
 
   it("injects the same faults for the same seed and request sequence", async () => {
     sim.state.createConfigurationSet("seeded");
