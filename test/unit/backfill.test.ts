@@ -339,4 +339,30 @@ describe("runBackfill at scale", () => {
     });
     expect(fake.writeCalls()).toBe(writesAfterFirst);
   }, 120_000);
+
+  it("keeps the wall time within 1.15x of the lower bound set by the SES rate and the SES calls it makes", async () => {
+    // Prepare: a rate low enough that the SDK's own CPU time is not the bottleneck
+    const fake = new FakeAws();
+    seedMixed(fake, 400);
+    const rate = 200;
+    fake.limitSesRate(rate, 5);
+    const clients = fake.clients();
+    const pacer = new TokenBucketPacer({ ratePerSecond: rate });
+    attachPacer(clients.sesv2, pacer);
+
+    // Act
+    const started = performance.now();
+    const run = await runBackfill(
+      { dryRun: false },
+      { ...depsFor(fake, {}, false), ...clients, pageSize: 1000 },
+    );
+    const elapsedMs = performance.now() - started;
+
+    // Assess
+    const lowerBoundMs = (pacer.stats().acquired / rate) * 1000;
+    expect(run.results).toHaveLength(400);
+    expect(countOutcomes(run.results).failed).toBe(0);
+    expect(elapsedMs / lowerBoundMs).toBeLessThanOrEqual(1.15);
+    expect(fake.throttled).toBe(0);
+  }, 30_000);
 });
