@@ -1,6 +1,6 @@
 // Simulator layer (Lambda, REST-JSON): Invoke. Asynchronous invocations are queued for the test harness to drain.
 import type { ServiceContext, SimRequest } from "../context";
-import { AwsError, restJson, type WireResponse } from "../protocols";
+import { AwsError, requestId, restJson, type WireResponse } from "../protocols";
 import type { Invocation } from "../state";
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -45,7 +45,7 @@ export async function handleLambdaInvoke(
   if (invocationType === "DryRun") return { status: 204, headers: {}, body: "" };
   if (invocationType === "Event") {
     ctx.world.invocations.push(invocation);
-    return { status: 202, headers: { "x-amzn-requestid": crypto.randomUUID() }, body: "" };
+    return { status: 202, headers: { "x-amzn-requestid": requestId() }, body: "" };
   }
   if (ctx.onInvoke === undefined) {
     throw new AwsError(

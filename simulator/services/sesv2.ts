@@ -202,16 +202,11 @@ export async function handleSes(
           `Event destination <${destinationName}> already exists in configuration set <${set.name}>.`,
         );
       }
-      if (set.destinations.size >= ctx.limits.eventDestinationsPerSet) {
-        throw new AwsError(
-          "LimitExceededException",
-          400,
-          `Configuration set <${set.name}> already has the maximum of ${ctx.limits.eventDestinationsPerSet} event destinations.`,
-        );
-      }
+      assertRoomForDestination(ctx, set);
       const record = destinationFrom(destinationName, definition, undefined);
       await verifyTarget(ctx, set.name, record);
-      // Re-check after the asynchronous policy evaluation: another request may have won the race.
+      // Re-check after the asynchronous policy evaluation: a concurrent request may have changed the set.
+      if (world.configurationSets.get(set.name) !== set) throw notFoundSet(set.name);
       if (set.destinations.has(destinationName)) {
         throw new AwsError(
           "AlreadyExistsException",
@@ -219,7 +214,7 @@ export async function handleSes(
           `Event destination <${destinationName}> already exists in configuration set <${set.name}>.`,
         );
       }
-      if (!world.configurationSets.has(set.name)) throw notFoundSet(set.name);
+      assertRoomForDestination(ctx, set);
       set.destinations.set(destinationName, record);
       return restJson(200, {});
     }
@@ -276,6 +271,16 @@ function validateName(name: string, what: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw badRequest(
       `Invalid ${what} name <${name}>: use 1 to 64 characters, only letters (A-Z, a-z), numbers (0-9), underscores (_) and dashes (-).`,
+    );
+  }
+}
+
+function assertRoomForDestination(ctx: ServiceContext, set: ConfigurationSetRecord): void {
+  if (set.destinations.size >= ctx.limits.eventDestinationsPerSet) {
+    throw new AwsError(
+      "LimitExceededException",
+      400,
+      `Configuration set <${set.name}> already has the maximum of ${ctx.limits.eventDestinationsPerSet} event destinations.`,
     );
   }
 }

@@ -1,7 +1,14 @@
 // Integration test (simulator behaviour): IAM propagation, SES's role and stream checks, limits, throttling and seeded faults.
 import { DescribeDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-firehose";
-import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import {
+  CreateRoleCommand,
+  EntityAlreadyExistsException,
+  GetRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import {
+  AlreadyExistsException,
   BadRequestException,
   CreateConfigurationSetEventDestinationCommand,
   GetConfigurationSetCommand,
@@ -250,6 +257,36 @@ describe("SES checks the role and the stream of a Firehose destination", () => {
       "SEND",
       "DELIVERY",
     ]);
+  });
+});
+
+describe("concurrency", () => {
+  it("lets exactly one of two simultaneous creates of the same destination win; the other gets AlreadyExistsException", async () => {
+    sim.state.createConfigurationSet("race");
+    const roleArn = await createRoleViaApi("race");
+
+    const results = await Promise.allSettled([
+      ses.send(firehoseDestination("race", roleArn)),
+      ses.send(firehoseDestination("race", roleArn)),
+    ]);
+
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.reason).toBeInstanceOf(AlreadyExistsException);
+    expect(sim.state.getConfigurationSet("race")?.eventDestinations).toHaveLength(1);
+  });
+
+  it("lets exactly one of two simultaneous CreateRole calls win; the other gets EntityAlreadyExistsException", async () => {
+    const trust = JSON.stringify(docPolicies("dup").trust);
+    const create = () =>
+      iam.send(new CreateRoleCommand({ RoleName: "dup", AssumeRolePolicyDocument: trust }));
+
+    const results = await Promise.allSettled([create(), create()]);
+
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.reason).toBeInstanceOf(EntityAlreadyExistsException);
   });
 });
 
