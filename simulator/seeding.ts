@@ -14,6 +14,8 @@ export interface SeedRole {
   permissionsBoundaryArn?: string;
   /** Inline policies by name. */
   inlinePolicies?: Record<string, PolicyInput>;
+  /** Attached managed policies (AWS managed ARNs, or ones registered with createManagedPolicy). */
+  attachedPolicyArns?: string[];
   /** Whether SES can already assume it (default true: seeded state is old state). */
   propagated?: boolean;
 }
@@ -45,6 +47,7 @@ export interface RoleSnapshot {
   inlinePolicies: Record<string, unknown>;
   tags: Record<string, string>;
   permissionsBoundaryArn: string | undefined;
+  attachedPolicyArns: string[];
   /** Whether SES could assume it right now (propagation delay elapsed). */
   propagated: boolean;
 }
@@ -216,6 +219,7 @@ export class SimulatorState {
       inlinePolicies: new Map(
         Object.entries(seed.inlinePolicies ?? {}).map(([name, doc]) => [name, text(doc)]),
       ),
+      attachedPolicyArns: new Set(seed.attachedPolicyArns ?? []),
       lastChange: seed.propagated === false ? this.now() : Number.NEGATIVE_INFINITY,
     };
     this.world.roles.set(key, role);
@@ -249,6 +253,7 @@ export class SimulatorState {
       ),
       tags: Object.fromEntries(role.tags),
       permissionsBoundaryArn: role.permissionsBoundaryArn,
+      attachedPolicyArns: [...role.attachedPolicyArns].sort(),
       propagated: this.now() - role.lastChange >= this.propagationDelayMs(),
     };
   }

@@ -21,7 +21,8 @@ export interface AccessCheckInput {
 /**
  * Like SES: assume the role as `ses.amazonaws.com` (trust policy evaluated with aws:SourceAccount and
  * aws:SourceArn of the configuration set; a role changed less than `propagationDelayMs` ago is not visible yet),
- * then check the role may `firehose:PutRecordBatch` on an ACTIVE stream. Policies are evaluated with
+ * then check the role may `firehose:PutRecordBatch` on an ACTIVE stream (inline policies plus attached
+ * managed policies the simulator knows). Policies are evaluated with
  * @cloud-copilot/iam-simulate. A permissions boundary is applied when it is a managed policy the simulator
  * knows (seeded); an unknown boundary ARN is treated as allowing everything.
  */
@@ -79,7 +80,12 @@ async function canPutRecords(input: AccessCheckInput, role: RoleRecord, streamAr
   const stream = world.deliveryStreams.get(match[3] as string);
   if (stream === undefined || world.streamStatus(stream, input.now) !== "ACTIVE") return false;
 
-  const identityPolicies = [...role.inlinePolicies].flatMap(([name, document]) => {
+  const documents: [string, string][] = [...role.inlinePolicies];
+  for (const arn of role.attachedPolicyArns) {
+    const document = world.managedPolicies.get(arn);
+    if (document !== undefined) documents.push([arn, document]);
+  }
+  const identityPolicies = documents.flatMap(([name, document]) => {
     const policy = parsePolicy(document);
     return policy === undefined ? [] : [{ name, policy }];
   });

@@ -137,6 +137,8 @@ export interface RoleRecord {
   tags: Map<string, string>;
   /** Inline policies by name (insertion order kept, listed sorted). */
   inlinePolicies: Map<string, string>;
+  /** ARNs of attached managed policies. */
+  attachedPolicyArns: Set<string>;
   /** Last CreateRole / UpdateAssumeRolePolicy / Put/DeleteRolePolicy / boundary change: drives propagation. */
   lastChange: number;
 }

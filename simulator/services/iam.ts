@@ -24,6 +24,9 @@ export const IAM_OPERATIONS = new Set([
   "UpdateAssumeRolePolicy",
   "PutRolePermissionsBoundary",
   "DeleteRolePermissionsBoundary",
+  "AttachRolePolicy",
+  "DetachRolePolicy",
+  "ListAttachedRolePolicies",
 ]);
 export const STS_OPERATIONS = new Set(["GetCallerIdentity"]);
 
@@ -113,6 +116,24 @@ function boundaryArn(params: URLSearchParams): string | undefined {
     );
   }
   return arn;
+}
+
+function policyArn(params: URLSearchParams): string {
+  const arn = required(params, "PolicyArn");
+  if (!POLICY_ARN.test(arn)) {
+    throw new AwsError(
+      "InvalidInput",
+      400,
+      `ARN ${arn} is not valid: expected arn:aws:iam::<account>:policy/<name>.`,
+    );
+  }
+  return arn;
+}
+
+/** The path of a managed policy ARN: `arn:aws:iam::a:policy/path/name` -> `/path/`. */
+function policyPath(arn: string): string {
+  const resource = arn.slice(arn.indexOf(":policy") + ":policy".length);
+  return resource.slice(0, resource.lastIndexOf("/") + 1);
 }
 
 /** `Prefix.member.N.Key` / `.Value` pairs, in order. */
@@ -251,6 +272,7 @@ export function handleIam(operation: string, params: URLSearchParams, ctx: Servi
         permissionsBoundaryArn: boundary,
         tags: new Map(),
         inlinePolicies: new Map(),
+        attachedPolicyArns: new Set(),
         lastChange: ctx.now(),
       };
       applyTags(role, tags);
@@ -263,6 +285,9 @@ export function handleIam(operation: string, params: URLSearchParams, ctx: Servi
       const role = existingRole(ctx, roleName(params));
       if (role.inlinePolicies.size > 0) {
         throw new AwsError("DeleteConflict", 409, "Cannot delete entity, must delete policies first.");
+      }
+      if (role.attachedPolicyArns.size > 0) {
+        throw new AwsError("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.");
       }
       world.roles.delete(role.name.toLowerCase());
       return ok("");
@@ -384,6 +409,43 @@ export function handleIam(operation: string, params: URLSearchParams, ctx: Servi
       role.permissionsBoundaryArn = undefined;
       touch(ctx, role);
       return ok("");
+    }
+    case "AttachRolePolicy": {
+      const role = existingRole(ctx, roleName(params));
+      const arn = policyArn(params);
+      if (!arn.startsWith("arn:aws:iam::aws:") && !world.managedPolicies.has(arn)) {
+        throw new AwsError("NoSuchEntity", 404, `Policy ${arn} does not exist or is not attachable.`);
+      }
+      role.attachedPolicyArns.add(arn);
+      touch(ctx, role);
+      return ok("");
+    }
+    case "DetachRolePolicy": {
+      const role = existingRole(ctx, roleName(params));
+      const arn = policyArn(params);
+      if (!role.attachedPolicyArns.delete(arn)) {
+        throw new AwsError("NoSuchEntity", 404, `Policy ${arn} was not found.`);
+      }
+      touch(ctx, role);
+      return ok("");
+    }
+    case "ListAttachedRolePolicies": {
+      const role = existingRole(ctx, roleName(params));
+      const prefix = params.get("PathPrefix") ?? "/";
+      const arns = [...role.attachedPolicyArns].filter((arn) => policyPath(arn).startsWith(prefix)).sort();
+      const after = marker(params);
+      const rest = after === undefined ? arns : arns.filter((arn) => arn > after);
+      const limit = maxItems(params, 100);
+      const page = rest.slice(0, limit);
+      const more = rest.length > limit;
+      return ok(
+        members(
+          "AttachedPolicies",
+          page.map((arn) => el("PolicyName", arn.slice(arn.lastIndexOf("/") + 1)) + el("PolicyArn", arn)),
+        ) +
+          el("IsTruncated", more) +
+          (more ? el("Marker", encodePageToken(page[page.length - 1] as string)) : ""),
+      );
     }
     default:
       throw unknownQueryAction(operation, IAM_VERSION);

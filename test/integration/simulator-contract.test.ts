@@ -10,11 +10,13 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-firehose";
 import {
+  AttachRolePolicyCommand,
   CreateRoleCommand,
   DeleteConflictException,
   DeleteRoleCommand,
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
   EntityAlreadyExistsException,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -24,6 +26,7 @@ import {
   ListRoleTagsCommand,
   MalformedPolicyDocumentException,
   NoSuchEntityException,
+  paginateListAttachedRolePolicies,
   paginateListRoles,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
@@ -468,6 +471,42 @@ describe("IAM roles", () => {
     ).rejects.toBeInstanceOf(NoSuchEntityException);
     await expect(
       iam.send(new DeleteRolePolicyCommand({ RoleName: "r", PolicyName: "none" })),
+    ).rejects.toBeInstanceOf(NoSuchEntityException);
+  });
+
+  it("attaches, lists and detaches managed policies; DeleteRole conflicts while one is attached", async () => {
+    sim.state.createRole({ name: "r", assumeRolePolicyDocument: trust });
+    const customer = sim.state.createManagedPolicy("extra", docPolicies("s", "events").permissions);
+    const awsManaged = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "r", PolicyArn: customer }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: "r", PolicyArn: awsManaged }));
+    const attached: string[] = [];
+    for await (const page of paginateListAttachedRolePolicies(
+      { client: iam, pageSize: 1 },
+      { RoleName: "r" },
+    )) {
+      attached.push(...(page.AttachedPolicies ?? []).map((p) => `${p.PolicyName}=${p.PolicyArn}`));
+    }
+    const conflict = await iam.send(new DeleteRoleCommand({ RoleName: "r" })).catch((e) => e);
+    for (const PolicyArn of [customer, awsManaged])
+      await iam.send(new DetachRolePolicyCommand({ RoleName: "r", PolicyArn }));
+    await iam.send(new DeleteRoleCommand({ RoleName: "r" }));
+
+    expect(attached.sort()).toEqual([`ReadOnlyAccess=${awsManaged}`, `extra=${customer}`]);
+    expect(conflict).toBeInstanceOf(DeleteConflictException);
+    expect(conflict.message).toContain("detach");
+  });
+
+  it("answers NoSuchEntityException when attaching an unknown customer policy or detaching one not attached", async () => {
+    sim.state.createRole({ name: "r", assumeRolePolicyDocument: trust });
+    const unknown = `arn:aws:iam::${ACCOUNT}:policy/unknown`;
+
+    await expect(
+      iam.send(new AttachRolePolicyCommand({ RoleName: "r", PolicyArn: unknown })),
+    ).rejects.toBeInstanceOf(NoSuchEntityException);
+    await expect(
+      iam.send(new DetachRolePolicyCommand({ RoleName: "r", PolicyArn: unknown })),
     ).rejects.toBeInstanceOf(NoSuchEntityException);
   });
 
