@@ -1,0 +1,142 @@
+// Unit tests (core layer): the backfill run state — payload parsing edge cases and what a continuation carries.
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  MAX_CARRIED_FAILURES,
+  parseBackfillPayload,
+  runBackfillStep,
+  type BackfillContinuation,
+} from "../../shared/backfill-run";
+import { loadConfig } from "../../shared/config";
+import { emptyCounts, type ReportEntry } from "../../shared/report";
+import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "./backfill-fake-aws";
+
+const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
+const logger = new Logger({ serviceName: "backfill-run-test", logLevel: "SILENT" });
+
+function continuation(overrides: Partial<BackfillContinuation> = {}): BackfillContinuation {
+  return {
+    runId: "run-1",
+    startedAt: "2026-11-26T10:00:00.000Z",
+    invocation: 3,
+    cursor: { pageToken: "MTA=", index: 2 },
+    counts: { ...emptyCounts(), skipped: 40 },
+    failures: [],
+    failuresOmitted: 0,
+    ...overrides,
+  };
+}
+
+describe("parseBackfillPayload", () => {
+  it("treats an empty invoke as a real run of every set", () => {
+    expect(parseBackfillPayload(undefined)).toEqual({ dryRun: false });
+    expect(parseBackfillPayload(null)).toEqual({ dryRun: false });
+    expect(parseBackfillPayload({})).toEqual({ dryRun: false });
+  });
+
+  it("unwraps a Scheduled Event with or without a detail", () => {
+    const envelope = { "detail-type": "Scheduled Event", source: "aws.events", id: "1", resources: [] };
+    expect(parseBackfillPayload(envelope)).toEqual({ dryRun: false });
+    expect(parseBackfillPayload({ ...envelope, detail: { dryRun: true } })).toEqual({ dryRun: true });
+  });
+
+  it("names every unknown key and rejects what is not an object", () => {
+    expect(() => parseBackfillPayload({ dry: true, names: [] })).toThrow('unknown keys "dry", "names"');
+    expect(() => parseBackfillPayload("dryRun")).toThrow("expected a JSON object, got string");
+  });
+
+  it("accepts the continuation it writes itself and rejects a forged or damaged one", () => {
+    const good = continuation();
+    expect(parseBackfillPayload({ dryRun: true, continuation: good })).toEqual({
+      dryRun: true,
+      continuation: good,
+    });
+    expect(() => parseBackfillPayload({ continuation: "x" })).toThrow(
+      "continuation is not one this function wrote",
+    );
+    expect(() =>
+      parseBackfillPayload({ continuation: { ...good, cursor: { pageToken: 5, index: 0 } } }),
+    ).toThrow("continuation is not one this function wrote");
+    expect(() => parseBackfillPayload({ continuation: { ...good, invocation: 0 } })).toThrow("continuation");
+  });
+});
+
+describe("runBackfillStep", () => {
+  it("starts a run with a new id and start time, and passes each result on", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("a");
+    const seen: ReportEntry[] = [];
+
+    // Act
+    const step = await runBackfillStep(
+      { dryRun: false },
+      {
+        ...fake.clients(),
+        config,
+        logger,
+        region: REGION,
+        accountId: ACCOUNT,
+        newRunId: () => "run-42",
+        currentTime: () => new Date("2026-11-26T12:00:00Z"),
+        onResult: (entry) => seen.push(entry),
+      },
+    );
+
+    // Assess
+    expect(step).toMatchObject({
+      status: "complete",
+      report: { runId: "run-42", startedAt: "2026-11-26T12:00:00.000Z", invocations: 1 },
+    });
+    expect(seen).toEqual([expect.objectContaining({ configurationSet: "a", outcome: "skipped" })]);
+  });
+
+  it(`carries at most ${MAX_CARRIED_FAILURES} failures and counts the rest`, async () => {
+    // Prepare: 99 failures carried, 5 more sets fail now
+    const fake = new FakeAws();
+    for (let i = 0; i < 5; i += 1) fake.addSet(`bad-${i}`, { "ses-firehose": "not a stream!" });
+    for (let i = 0; i < 5; i += 1) fake.addSet(`good-${i}`);
+    const carried = Array.from({ length: 99 }, (_, i): ReportEntry => ({
+      configurationSet: `old-${i}`,
+      outcome: "failed",
+      actions: [],
+      error: "x",
+    }));
+    let budget = 100_000;
+
+    // Act
+    const step = await runBackfillStep(
+      {
+        dryRun: false,
+        continuation: continuation({
+          cursor: { index: 0 },
+          failures: carried,
+          failuresOmitted: 7,
+          counts: { ...emptyCounts(), failed: 106 },
+        }),
+      },
+      {
+        ...fake.clients(),
+        config,
+        logger,
+        region: REGION,
+        accountId: ACCOUNT,
+        concurrency: 1,
+        pageSize: 100,
+        remainingTimeMs: () => budget,
+        onResult: () => {
+          budget -= 2_000;
+        },
+      },
+    );
+
+    // Assess
+    expect(step.status).toBe("continue");
+    if (step.status !== "continue") return;
+    const next = step.payload.continuation!;
+    expect(next.failures).toHaveLength(MAX_CARRIED_FAILURES);
+    expect(next.failuresOmitted).toBe(7 + 4);
+    expect(next.counts.failed).toBe(106 + 5);
+    expect(next).toMatchObject({ runId: "run-1", invocation: 4, startedAt: "2026-11-26T10:00:00.000Z" });
+    expect(step.progress).toMatchObject({ continued: true, processed: 6, processedSoFar: 106 + 5 + 1 });
+  });
+});
