@@ -23,7 +23,7 @@ module.exports = {
       testEnvironment: "node",
       transform,
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      testTimeout: 120000,
+      setupFilesAfterEnv: ["<rootDir>/test/setup-integration.ts"],
     },
   ],
 };
