@@ -1,6 +1,9 @@
 /** Two projects: fast unit tests against mocked clients, integration tests against the local simulator. */
 const transform = {
-  "^.+\\.(t|j)s$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  "^.+\\.(t|j)s$": [
+    "@swc/jest",
+    { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
+  ],
 };
 
 /** @type {import('jest').Config} */
