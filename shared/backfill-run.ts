@@ -91,7 +91,9 @@ function parseContinuation(value: unknown): BackfillContinuation {
   const cursorOk =
     isRecord(cursor) &&
     isCount(cursor.index) &&
-    (cursor.pageToken === undefined || typeof cursor.pageToken === "string");
+    (cursor.pageToken === undefined || typeof cursor.pageToken === "string") &&
+    (cursor.phase === undefined || cursor.phase === "orphans") &&
+    (cursor.afterRole === undefined || typeof cursor.afterRole === "string");
   const countsOk = isRecord(counts) && OUTCOMES.every((outcome) => isCount(counts[outcome]));
   const failuresOk =
     Array.isArray(failures) &&

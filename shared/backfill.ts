@@ -1,8 +1,9 @@
 // Core layer: backfill — list the configuration sets (or take the given names) and reconcile each one, paced and bounded.
-import { paginateListRoles } from "@aws-sdk/client-iam";
+import { GetRoleCommand, paginateListRoles } from "@aws-sdk/client-iam";
 import { paginateListConfigurationSets } from "@aws-sdk/client-sesv2";
 import { createDeliveryStreamCache } from "./delivery-streams";
 import { describeError, isAwsError } from "./errors";
+import { CONFIGURATION_SET_TAG_KEY, MANAGED_BY_TAG, REGION_TAG_KEY, roleNameFor } from "./naming";
 import { reconcile, type ReconcileDeps } from "./reconcile";
 import type { ReportEntry } from "./report";
 
@@ -14,6 +15,10 @@ export interface BackfillCursor {
   pageToken?: string;
   /** Sets of that page (or, with explicit names, of the name list) already reconciled. */
   index: number;
+  /** Every listed set is done: the run is cleaning up roles whose configuration set no longer exists. */
+  phase?: "orphans";
+  /** Orphan phase: the last role examined (roles are taken in name order). */
+  afterRole?: string;
 }
 
 export interface BackfillInput {
@@ -93,7 +98,14 @@ interface WorkItem {
   after: BackfillCursor | undefined;
 }
 
-async function* listedSets(deps: BackfillDeps, start: BackfillCursor | undefined, pages: { count: number }) {
+const ORPHAN_PHASE: BackfillCursor = { phase: "orphans", index: 0 };
+
+async function* listedSets(
+  deps: BackfillDeps,
+  start: BackfillCursor | undefined,
+  pages: { count: number },
+  seen: Set<string> | undefined,
+) {
   let pageToken = start?.pageToken;
   let skip = start?.index ?? 0;
   const paginator = paginateListConfigurationSets(
@@ -107,6 +119,7 @@ async function* listedSets(deps: BackfillDeps, start: BackfillCursor | undefined
   for await (const page of paginator) {
     pages.count += 1;
     const names = page.ConfigurationSets ?? [];
+    for (const name of names) seen?.add(name);
     const nextToken = page.NextToken;
     deps.onListed?.(Math.max(0, names.length - skip), nextToken !== undefined);
     for (let index = skip; index < names.length; index += 1) {
@@ -114,13 +127,93 @@ async function* listedSets(deps: BackfillDeps, start: BackfillCursor | undefined
         index + 1 < names.length
           ? { ...(pageToken === undefined ? {} : { pageToken }), index: index + 1 }
           : nextToken === undefined
-            ? undefined
+            ? ORPHAN_PHASE
             : { pageToken: nextToken, index: 0 };
       yield { name: names[index]!, after } satisfies WorkItem;
     }
     skip = 0;
     pageToken = nextToken;
   }
+}
+
+/**
+ * The set a role under our path was made for, when that role is of this region: read from the role name
+ * (prefix-N-hash, the hash of "region/N" must match), or from the role's tags when N was shortened.
+ */
+async function roleOwner(deps: BackfillDeps, roleName: string): Promise<string | undefined> {
+  const prefix = `${deps.config.roleNamePrefix}-`;
+  if (!roleName.startsWith(prefix)) return undefined;
+  const candidate = roleName.slice(prefix.length, -9);
+  if (CONFIGURATION_SET_NAME_PATTERN.test(candidate)) {
+    if (roleNameFor(deps.config.roleNamePrefix, deps.region, candidate) === roleName) return candidate;
+    // N was not shortened, so the hash is of another region (IAM is global): another deployment's role.
+    const room = 64 - prefix.length - 9;
+    if (candidate.length < room) return undefined;
+  }
+  try {
+    const { Role: role } = await deps.iam.send(new GetRoleCommand({ RoleName: roleName }));
+    const tag = (key: string) => role?.Tags?.find((t) => t.Key === key)?.Value;
+    const ours = tag(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value && tag(REGION_TAG_KEY) === deps.region;
+    return ours ? tag(CONFIGURATION_SET_TAG_KEY) : undefined;
+  } catch (err) {
+    if (isAwsError(err, "NoSuchEntity", "NoSuchEntityException")) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * After every listed set: roles under our path whose configuration set is gone (a DeleteConfigurationSet event
+ * that was missed). Each is reconciled under its set's name, which removes the role. When this invocation did
+ * not list every set itself (a continued run carries no names), the listing is read again: 1 SES call per 1,000.
+ */
+async function* orphanedSets(
+  deps: BackfillDeps,
+  managedRoleNames: ReadonlySet<string>,
+  afterRole: string | undefined,
+  pages: { count: number },
+  seen: ReadonlySet<string> | undefined,
+) {
+  if (managedRoleNames.size === 0) return;
+  let listed = seen;
+  if (listed === undefined) {
+    const names = new Set<string>();
+    const paginator = paginateListConfigurationSets(
+      { client: deps.sesv2, pageSize: deps.pageSize ?? 1000 },
+      {},
+    );
+    for await (const page of paginator) {
+      pages.count += 1;
+      for (const name of page.ConfigurationSets ?? []) names.add(name);
+    }
+    listed = names;
+  }
+  const listedRoles = new Set<string>();
+  for (const name of listed) listedRoles.add(roleNameFor(deps.config.roleNamePrefix, deps.region, name));
+  const candidates = [...managedRoleNames]
+    .filter((role) => !listedRoles.has(role) && (afterRole === undefined || role > afterRole))
+    .sort();
+  for (const roleName of candidates) {
+    const owner = await roleOwner(deps, roleName);
+    if (owner === undefined || listed.has(owner)) continue;
+    deps.logger.info("role outlived its configuration set; reconciling it", {
+      roleName,
+      configurationSet: owner,
+    });
+    yield { name: owner, after: { ...ORPHAN_PHASE, afterRole: roleName } } satisfies WorkItem;
+  }
+}
+
+async function* everySet(
+  deps: BackfillDeps,
+  start: BackfillCursor | undefined,
+  managedRoleNames: ReadonlySet<string>,
+  pages: { count: number },
+) {
+  // Names are kept only when this invocation lists from the first page, so the orphan phase need not list again.
+  const seen = start === undefined ? new Set<string>() : undefined;
+  if (start?.phase !== "orphans") yield* listedSets(deps, start, pages, seen);
+  const afterRole = start?.phase === "orphans" ? start.afterRole : undefined;
+  yield* orphanedSets(deps, managedRoleNames, afterRole, pages, seen);
 }
 
 async function* givenSets(names: readonly string[], start: BackfillCursor | undefined) {
@@ -230,7 +323,9 @@ export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Pro
 
   const pages = { count: 0 };
   const source: AsyncIterator<WorkItem> =
-    names === undefined ? listedSets(deps, input.cursor, pages) : givenSets(names, input.cursor);
+    names === undefined
+      ? everySet(deps, input.cursor, managedRoleNames, pages)
+      : givenSets(names, input.cursor);
   if (names !== undefined) deps.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
   const results: ReportEntry[] = [];
   let exhausted = false;

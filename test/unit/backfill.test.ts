@@ -8,6 +8,7 @@ import {
   type BackfillDeps,
 } from "../../shared/backfill";
 import { loadConfig } from "../../shared/config";
+import { MANAGED_BY_TAG, roleNameFor } from "../../shared/naming";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { countOutcomes, type ReportEntry } from "../../shared/report";
 import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
@@ -289,6 +290,111 @@ describe("runBackfill", () => {
 
     // Act / Assess
     await expect(runBackfill({ dryRun: false }, deps)).rejects.toThrow("Too many requests");
+  });
+});
+
+describe("runBackfill and roles whose configuration set is gone", () => {
+  /** A wired set deleted behind our back (the DeleteConfigurationSet event was missed): its role remains. */
+  function orphan(fake: FakeAws, name: string): string {
+    const roleName = fake.addWiredSet(name, { "ses-firehose": "enabled" });
+    fake.sets.delete(name);
+    return roleName;
+  }
+
+  it("removes the role of a deleted set once, and leaves other regions' roles and kept sets alone", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addWiredSet("kept", { "ses-firehose": "enabled" });
+    const deletedRole = orphan(fake, "deleted");
+    const longName = `long-${"x".repeat(55)}`;
+    const longRole = orphan(fake, longName);
+    const elsewhere = roleNameFor("ses-firehose", "eu-west-1", "elsewhere");
+    fake.roles.set(elsewhere, {
+      path: "/ses-firehose-autowire/",
+      tags: [
+        { ...MANAGED_BY_TAG },
+        { Key: "ses-configuration-set", Value: "elsewhere" },
+        { Key: "ses-region", Value: "eu-west-1" },
+      ],
+      trust: "{}",
+      inline: new Map(),
+    });
+
+    // Act
+    const run = await runBackfill({ dryRun: false }, depsFor(fake, { pageSize: 1000 }));
+
+    // Assess
+    expect(
+      run.results
+        .map(({ configurationSet, outcome }) => ({ configurationSet, outcome }))
+        .sort((a, b) => a.configurationSet.localeCompare(b.configurationSet)),
+    ).toEqual([
+      { configurationSet: "deleted", outcome: "removed" },
+      { configurationSet: "kept", outcome: "unchanged" },
+      { configurationSet: longName, outcome: "removed" },
+    ]);
+    expect(fake.roles.has(deletedRole)).toBe(false);
+    expect(fake.roles.has(longRole)).toBe(false);
+    expect(fake.roles.has(elsewhere)).toBe(true);
+    expect(fake.callsOf("GetRoleCommand").map((input) => input.RoleName)).not.toContain(elsewhere);
+    expect(fake.callsOf("ListConfigurationSetsCommand")).toHaveLength(1);
+  });
+
+  it("only plans the removal in a dry run", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    const role = orphan(fake, "deleted");
+
+    // Act
+    const run = await runBackfill({ dryRun: true }, depsFor(fake));
+
+    // Assess
+    expect(run.results).toEqual([
+      expect.objectContaining({
+        configurationSet: "deleted",
+        outcome: "removed",
+        actions: ["DeleteRolePolicy", "DeleteRole"],
+      }),
+    ]);
+    expect(fake.roles.has(role)).toBe(true);
+    expect(fake.writeCalls()).toBe(0);
+  });
+
+  it("continues from the listing into the orphan phase and through it, every set exactly once", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    seedMixed(fake, 20);
+    for (let i = 0; i < 6; i += 1) orphan(fake, `gone-${i}`);
+    const seen: string[] = [];
+    let cursor: BackfillCursor | undefined;
+    const phases: (string | undefined)[] = [];
+
+    // Act
+    for (let invocation = 0; invocation < 30; invocation += 1) {
+      let budgetMs = 8_000;
+      const run = await runBackfill(
+        { dryRun: false, ...(cursor === undefined ? {} : { cursor }) },
+        depsFor(fake, {
+          concurrency: 2,
+          stopMarginMs: 5_000,
+          reserveMs: 0,
+          remainingTimeMs: () => budgetMs,
+          onResult: () => {
+            budgetMs -= 1_000;
+          },
+        }),
+      );
+      seen.push(...run.results.map((entry) => entry.configurationSet));
+      if (run.complete) break;
+      cursor = run.cursor;
+      phases.push(cursor?.phase);
+    }
+
+    // Assess
+    expect(phases).toContain("orphans");
+    expect(seen).toHaveLength(26);
+    expect(new Set(seen).size).toBe(26);
+    expect([...fake.roles.keys()].some((role) => role.includes("gone-"))).toBe(false);
   });
 });
 
