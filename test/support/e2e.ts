@@ -1,5 +1,6 @@
 // Test support (end-to-end harness): a simulator on a free port, the built functions in warm containers pointed at
 // it, CloudTrail events cloned from the fixtures, and the resulting AWS state read back through the official SDK.
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -22,6 +23,7 @@ import { ALL_EVENT_TYPES } from "../../shared/config";
 import { roleNameFor } from "../../shared/naming";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../simulator";
 import {
+  CLI_PATH,
   startLambdaContainer,
   type ContainerOptions,
   type FunctionId,
@@ -340,4 +342,29 @@ export function writeCalls(sim: Simulator): string[] {
     .filter((entry) => entry.status < 300)
     .map((entry) => `${entry.service}:${entry.operation}`)
     .filter((operation) => WRITE_OPERATIONS.includes(operation));
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built CLI (`node dist/cli.js …`) as a child process with the world's environment. Asynchronous on
+ * purpose: the simulator answers from this process's event loop.
+ */
+export function runCli(world: E2eWorld, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...world.env(env) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }
