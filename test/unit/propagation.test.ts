@@ -66,20 +66,40 @@ describe("isPropagationError", () => {
 });
 
 describe("withPropagationRetry", () => {
-  it("retries until SES accepts, waiting at most 1 s first and doubling up to the 8 s cap", async () => {
-    // Prepare
+  it("retries until SES accepts, waiting at most 1 s, then at most half the time spent so far, up to the 8 s cap", async () => {
+    // Prepare: every draw at the top of its range
     const time = fakeTime();
     const { calls, operation } = failing(
-      ...Array.from({ length: 6 }, (_, i) => (i % 2 ? cannotAccess() : cannotAssume())),
+      ...Array.from({ length: 11 }, (_, i) => (i % 2 ? cannotAccess() : cannotAssume())),
     );
 
     // Act
     const result = await withPropagationRetry(operation, time.options(120_000));
 
-    // Assess
+    // Assess: 1 s while little time is spent, then the time spent grows by half each wait, then the cap
     expect(result).toBe("done");
-    expect(calls.count).toBe(7);
-    expect(time.sleeps).toEqual([999, 1999, 3999, 7999, 7999, 7999]);
+    expect(calls.count).toBe(12);
+    expect(time.sleeps).toEqual([999, 999, 999, 1498, 2247, 3370, 5055, 7583, 7999, 7999, 7999]);
+  });
+
+  it("asks SES again soon after the role becomes usable: the overshoot stays within half the delay", async () => {
+    // Prepare: SES accepts once 8 s have passed; every wait drawn at the top of its range (the worst case)
+    const time = fakeTime();
+    let now = 0;
+    const options = time.options(120_000);
+    const operation = async () => {
+      now = options.now();
+      if (now < 8_000) throw cannotAssume();
+      return "done";
+    };
+
+    // Act
+    await withPropagationRetry(operation, options);
+
+    // Assess: the old doubling schedule (1, 2, 4, 8 s ...) would have answered at 14.996 s
+    expect(now).toBeGreaterThanOrEqual(8_000);
+    expect(now).toBeLessThanOrEqual(8_000 * 1.5);
+    expect(now).toBe(10_112);
   });
 
   it("draws each wait uniformly below its ceiling (full jitter)", async () => {
@@ -92,7 +112,7 @@ describe("withPropagationRetry", () => {
     await withPropagationRetry(operation, time.options(120_000));
 
     // Assess
-    expect(time.sleeps).toEqual([0, 500, 2000]);
+    expect(time.sleeps).toEqual([0, 250, 500]);
   });
 
   it("gives up when the next wait would pass the budget, keeping SES's message", async () => {
@@ -111,9 +131,9 @@ describe("withPropagationRetry", () => {
         fakeTime().options(20_000),
       ),
     ).rejects.toThrow(
-      /^SES still rejected the role after 5 attempts over 15 s \(IAM propagation budget 20 s spent\): Could not assume IAM role/,
+      /^SES still rejected the role after 8 attempts over 15.2 s \(IAM propagation budget 20 s spent\): Could not assume IAM role/,
     );
-    expect(calls.count).toBe(5);
+    expect(calls.count).toBe(8);
     expect(time.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(20_000);
   });
 

@@ -982,7 +982,7 @@ describe("IAM propagation", () => {
       actions: ["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"],
     });
     expect(ses).toHaveReceivedCommandTimes(CreateConfigurationSetEventDestinationCommand, 3);
-    expect(sleeps).toEqual([500, 1000]);
+    expect(sleeps).toEqual([500, 500]);
     expect(iam).toHaveReceivedCommandTimes(CreateRoleCommand, 1);
   });
 
