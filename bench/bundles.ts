@@ -1,0 +1,212 @@
+// Bench layer: figure 1 — each function's minified bundle size and cold module load against a reference bundle
+// that imports exactly the same AWS SDK names and nothing else, both built in this run with the template's options.
+import { execFile } from "node:child_process";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { build, type BuildOptions, type Metafile } from "esbuild";
+import ts from "typescript";
+import { yamlParse } from "yaml-cfn";
+import { figure, type Figure } from "./results";
+import { median } from "./stats";
+
+const run = promisify(execFile);
+
+export const SIZE_TARGET = 1.15;
+export const LOAD_TARGET = 1.15;
+
+/** What scripts/build.mjs exports (it is plain JavaScript, so its shape is declared here). */
+interface FunctionBuild {
+  logicalId: string;
+  entryPoint: string;
+  folder: string;
+  options: BuildOptions;
+}
+interface BuildScript {
+  functionBuildsFrom(template: unknown): FunctionBuild[];
+}
+
+/** The function builds of template.yaml, through the same code `npm run build` uses. */
+export async function functionBuilds(root: string): Promise<FunctionBuild[]> {
+  const script = (await import(pathToFileURL(path.join(root, "scripts", "build.mjs")).href)) as BuildScript;
+  const template: unknown = yamlParse(await readFile(path.join(root, "template.yaml"), "utf8"));
+  return script.functionBuildsFrom(template);
+}
+
+/** Value (not type-only) names a source file imports from each `@aws-sdk/*` package. */
+export function sdkImportsOf(source: string, fileName = "source.ts"): Map<string, Set<string>> {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const imports = new Map<string, Set<string>>();
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const from = statement.moduleSpecifier.text;
+    const clause = statement.importClause;
+    if (!from.startsWith("@aws-sdk/") || clause === undefined || clause.isTypeOnly) continue;
+    const bindings = clause.namedBindings;
+    if (clause.name !== undefined || (bindings !== undefined && !ts.isNamedImports(bindings))) {
+      throw new Error(`${fileName}: only named imports from ${from} are supported by the reference bundle`);
+    }
+    const names = imports.get(from) ?? new Set<string>();
+    for (const element of bindings?.elements ?? []) {
+      if (!element.isTypeOnly) names.add((element.propertyName ?? element.name).text);
+    }
+    if (names.size > 0) imports.set(from, names);
+  }
+  return imports;
+}
+
+/** Our own source files esbuild put into the bundle (from its metafile), and the SDK names they import. */
+export async function sdkImportsOfBundle(
+  root: string,
+  metafile: Metafile,
+): Promise<Map<string, Set<string>>> {
+  const all = new Map<string, Set<string>>();
+  const ownSources = Object.keys(metafile.inputs).filter(
+    (input) => !input.includes("node_modules/") && /\.ts$/.test(input),
+  );
+  for (const input of ownSources) {
+    const imports = sdkImportsOf(await readFile(path.resolve(root, input), "utf8"), input);
+    for (const [from, names] of imports) {
+      const merged = all.get(from) ?? new Set<string>();
+      for (const name of names) merged.add(name);
+      all.set(from, merged);
+    }
+  }
+  return all;
+}
+
+/** The reference module: re-exports exactly these SDK names (so none is dropped), and nothing else. */
+export function referenceSource(imports: Map<string, Set<string>>): string {
+  return [...imports]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([from, names]) => `export { ${[...names].sort().join(", ")} } from "${from}";`)
+    .join("\n")
+    .concat("\n");
+}
+
+interface Built {
+  file: string;
+  bytes: number;
+  metafile: Metafile;
+}
+
+async function bundle(root: string, options: BuildOptions, entry: string, outfile: string): Promise<Built> {
+  const result = await build({
+    ...options,
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+    logLevel: "warning",
+    absWorkingDir: root,
+  });
+  const output = Object.entries(result.metafile.outputs).find(([name]) => name.endsWith(".js"));
+  if (output === undefined) throw new Error(`esbuild wrote no JavaScript for ${entry}`);
+  return { file: outfile, bytes: output[1].bytes, metafile: result.metafile };
+}
+
+/**
+ * Milliseconds `require(file)` takes in a fresh Node.js process, timed inside that process (so Node's own
+ * start-up, the same for both, is not counted). Node 20's SDK "upgrade to Node 22" warning is silenced for both:
+ * Lambda runs nodejs22.x, where the SDK does not print it.
+ */
+async function loadTimeMs(file: string): Promise<number> {
+  const script =
+    "const t=process.hrtime.bigint();require(process.argv[1]);" +
+    "process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))";
+  const { stdout } = await run(process.execPath, ["-e", script, file], {
+    env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", NODE_NO_WARNINGS: "1" },
+  });
+  const ms = Number(stdout);
+  if (!Number.isFinite(ms)) throw new Error(`could not time the load of ${file}: ${stdout}`);
+  return ms;
+}
+
+export interface BundleBenchOptions {
+  root: string;
+  outDir: string;
+  /** Loads per bundle; function and reference alternate, starting with a different one each pair. */
+  loads: number;
+}
+
+/** Builds every function and its reference, measures sizes and load times; two figures per function. */
+export async function benchBundles(options: BundleBenchOptions): Promise<Figure[]> {
+  const { root, outDir, loads } = options;
+  const figures: Figure[] = [];
+  for (const fn of await functionBuilds(root)) {
+    const dir = path.join(outDir, "bundles", fn.folder);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const own = await bundle(root, fn.options, fn.entryPoint, path.join(dir, "function", "index.js"));
+    const imports = await sdkImportsOfBundle(root, own.metafile);
+    // .mjs: plain ES module syntax esbuild reads, and outside what tsc checks.
+    const referenceEntry = path.join(dir, "reference.mjs");
+    await writeFile(referenceEntry, referenceSource(imports));
+    const reference = await bundle(root, fn.options, referenceEntry, path.join(dir, "reference", "index.js"));
+
+    const sdkNames = Object.fromEntries([...imports].map(([from, names]) => [from, [...names].sort()]));
+    const inputs = {
+      function: fn.logicalId,
+      entryPoint: fn.entryPoint,
+      esbuild: { format: fn.options.format, target: fn.options.target, minify: fn.options.minify },
+      sdkImports: sdkNames,
+    };
+    figures.push(
+      figure({
+        figure: `bundle-size/${fn.folder}`,
+        description: `Minified bundle of ${fn.logicalId} against a bundle of only the same AWS SDK imports.`,
+        inputs,
+        value: own.bytes,
+        unit: "bytes",
+        baseline: reference.bytes,
+        baselineDescription: "reference bundle: the same @aws-sdk imports, same esbuild options",
+        maxRatio: SIZE_TARGET,
+        details: { extraBytes: own.bytes - reference.bytes, breakdown: weightByPackage(own.metafile) },
+      }),
+    );
+
+    const ownTimes: number[] = [];
+    const referenceTimes: number[] = [];
+    for (let i = 0; i < loads; i += 1) {
+      // Alternate the order so a drift in machine load hits both alike.
+      if (i % 2 === 0) {
+        ownTimes.push(await loadTimeMs(own.file));
+        referenceTimes.push(await loadTimeMs(reference.file));
+      } else {
+        referenceTimes.push(await loadTimeMs(reference.file));
+        ownTimes.push(await loadTimeMs(own.file));
+      }
+    }
+    const pairRatios = ownTimes.map((ms, i) => ms / referenceTimes[i]!);
+    figures.push(
+      figure({
+        figure: `cold-load/${fn.folder}`,
+        description: `Median time to require() the bundle of ${fn.logicalId} in a fresh Node.js process.`,
+        inputs: { ...inputs, loads, node: process.version },
+        value: median(ownTimes),
+        unit: "ms",
+        baseline: median(referenceTimes),
+        baselineDescription: "median load time of the reference bundle, alternating with the function",
+        maxRatio: LOAD_TARGET,
+        details: {
+          medianOfPairRatios: median(pairRatios),
+          functionMs: ownTimes.map((ms) => Math.round(ms * 10) / 10),
+          referenceMs: referenceTimes.map((ms) => Math.round(ms * 10) / 10),
+        },
+      }),
+    );
+  }
+  return figures;
+}
+
+/** Bytes in the output per npm package (our own code as "(project)"), largest first. */
+export function weightByPackage(metafile: Metafile): Record<string, number> {
+  const output = Object.values(metafile.outputs).find((entry) => entry.entryPoint !== undefined);
+  const weights = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    const key = match?.[1] ?? "(project)";
+    weights.set(key, (weights.get(key) ?? 0) + bytesInOutput);
+  }
+  return Object.fromEntries([...weights].sort(([, a], [, b]) => b - a));
+}

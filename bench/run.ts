@@ -1,0 +1,139 @@
+// Bench layer: `npm run bench` — measures speed and cost side by side with their baselines, writes
+// bench/results.json, prints a table and exits 1 if a target is missed. `--smoke`: a tiny, fast run of the same code.
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { benchApiCalls } from "./api-calls";
+import { benchBackfill, type BackfillCase } from "./backfill-throughput";
+import { benchBundles } from "./bundles";
+import { benchPropagation } from "./propagation";
+import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
+
+const ROOT = path.resolve(__dirname, "..");
+export const GROUPS = ["bundles", "propagation", "api-calls", "backfill"] as const;
+type Group = (typeof GROUPS)[number];
+
+const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE]
+
+  --smoke      tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
+  --only G,..  run only these groups
+  --out FILE   where to write the results (default bench/results.json)`;
+
+interface Plan {
+  loads: number;
+  propagation: { delaysMs: number[]; trials: number; staggerMs: number; fixedSleepMs: number };
+  apiCallMix: { new: number; correct: number; notOptedIn: number; optedOutLeftovers: number };
+  backfill: BackfillCase[];
+}
+
+const FULL: Plan = {
+  loads: 15,
+  propagation: { delaysMs: [3000, 8000], trials: 21, staggerMs: 250, fixedSleepMs: 10_000 },
+  apiCallMix: { new: 50, correct: 50, notOptedIn: 50, optedOutLeftovers: 50 },
+  backfill: [
+    {
+      mix: { new: 250, correct: 250, notOptedIn: 400, optedOutLeftovers: 100 },
+      sesRate: 100,
+      concurrency: 4,
+    },
+    {
+      mix: { new: 2500, correct: 2500, notOptedIn: 4000, optedOutLeftovers: 1000 },
+      sesRate: 500,
+      concurrency: 16,
+    },
+  ],
+};
+
+const SMOKE: Plan = {
+  loads: 1,
+  propagation: { delaysMs: [300], trials: 3, staggerMs: 20, fixedSleepMs: 1000 },
+  apiCallMix: { new: 2, correct: 2, notOptedIn: 2, optedOutLeftovers: 2 },
+  backfill: [
+    { mix: { new: 5, correct: 5, notOptedIn: 8, optedOutLeftovers: 2 }, sesRate: 200, concurrency: 4 },
+  ],
+};
+
+function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      smoke: { type: "boolean" },
+      only: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const groups = values.only === undefined ? [...GROUPS] : values.only.split(",").map((g) => g.trim());
+  const unknown = groups.filter((group) => !(GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown group ${unknown.join(", ")}; accepted: ${GROUPS.join(", ")}`);
+  return {
+    smoke: values.smoke === true,
+    groups: groups as Group[],
+    out: path.resolve(values.out ?? path.join(ROOT, "bench", "results.json")),
+  };
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const plan = options.smoke ? SMOKE : FULL;
+  const outDir = path.join(ROOT, "bench", "out", options.smoke ? `smoke-${process.pid}` : "full");
+  await mkdir(outDir, { recursive: true });
+  const started = performance.now();
+  const figures: Figure[] = [];
+  const step = async (group: Group, run: () => Promise<Figure[]>) => {
+    if (!options.groups.includes(group)) return;
+    const groupStarted = performance.now();
+    process.stderr.write(`bench: ${group} ...\n`);
+    figures.push(...(await run()));
+    process.stderr.write(
+      `bench: ${group} done in ${((performance.now() - groupStarted) / 1000).toFixed(1)} s\n`,
+    );
+  };
+  await step("bundles", () => benchBundles({ root: ROOT, outDir, loads: plan.loads }));
+  await step("propagation", () => benchPropagation(plan.propagation));
+  await step("api-calls", () => benchApiCalls({ backfillMix: plan.apiCallMix }));
+  await step("backfill", () => benchBackfill(ROOT, outDir, plan.backfill));
+  // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
+  if (options.smoke) await rm(outDir, { recursive: true, force: true });
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    mode: options.smoke ? "smoke" : "full",
+    machine: machineInfo(),
+    durationSeconds: Math.round((performance.now() - started) / 100) / 10,
+    pass: figures.every((f) => f.pass),
+    figures,
+  };
+  await mkdir(path.dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${formatTable(figures)}\n\n`);
+  process.stdout.write(
+    `${results.pass ? "all targets met" : "TARGET MISSED"} in ${results.durationSeconds} s ` +
+      `(node ${results.machine.node}, ${results.machine.cpus} CPUs); wrote ${path.relative(ROOT, options.out)}\n`,
+  );
+  return results.pass ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `bench: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 2;
+  },
+);
