@@ -73,6 +73,28 @@ describe("OPT_IN_MODE=all", () => {
   });
 });
 
+describe("invalid configuration", () => {
+  it("fails the cold start with one message naming the variable and what is accepted, before any AWS call", async () => {
+    // Prepare
+    world.sim.callLog.reset();
+    const misconfigured = await world.container("OnConfigurationSetTaggedFunction", {
+      env: { OPT_IN_MODE: "sometimes" },
+    });
+    // Act
+    const invocation = await misconfigured.invoke(tagEvent("anything", { "ses-firehose": "enabled" }));
+    // Assess
+    expect(invocation).toMatchObject({
+      ok: false,
+      phase: "init",
+      error: {
+        errorType: "ConfigError",
+        errorMessage: 'OPT_IN_MODE="sometimes" is not valid: expected "tag" or "all".',
+      },
+    });
+    expect(world.sim.callLog.count()).toBe(0);
+  });
+});
+
 describe("drift repair", () => {
   it("restores a tampered trust policy, permissions policy and destination, and leaves another destination alone", async () => {
     // Prepare: a wired set with a second, user-owned destination; then someone edits our role and destination
