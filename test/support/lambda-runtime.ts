@@ -5,30 +5,55 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { loadTemplate, type CfnTemplate } from "./cfn-template";
 
-export const ROOT = path.join(__dirname, "..", "..");
+const ROOT = path.join(__dirname, "..", "..");
 const CONTAINER_SCRIPT = path.join(__dirname, "lambda-container.cjs");
 
-/** The four functions of SPEC §5: logical ID -> folder in dist/, with the template's timeouts. */
-export const FUNCTIONS = {
-  OnConfigurationSetCreatedFunction: { folder: "on-configuration-set-created", timeoutMs: 300_000 },
-  OnConfigurationSetTaggedFunction: { folder: "on-configuration-set-tagged", timeoutMs: 300_000 },
-  OnConfigurationSetDeletedFunction: { folder: "on-configuration-set-deleted", timeoutMs: 300_000 },
-  BackfillFunction: { folder: "backfill", timeoutMs: 900_000 },
-} as const;
-export type FunctionId = keyof typeof FUNCTIONS;
+/** The four functions of SPEC §5 (their logical IDs in template.yaml). */
+export const FUNCTION_IDS = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "OnConfigurationSetDeletedFunction",
+  "BackfillFunction",
+] as const;
+export type FunctionId = (typeof FUNCTION_IDS)[number];
+
+interface FunctionSettings {
+  /** Folder under dist/ (from the esbuild EntryPoint). */
+  folder: string;
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+/** Bundle folder, timeout and memory of a function, read from template.yaml so they cannot drift from a deploy. */
+let template: CfnTemplate | undefined;
+
+export function functionSettings(fn: FunctionId): FunctionSettings {
+  template ??= loadTemplate();
+  const resource = template.Resources[fn];
+  if (resource === undefined) throw new Error(`template.yaml has no ${fn}`);
+  const properties = resource.Properties ?? {};
+  const globals = template.Globals.Function;
+  const entryPoint = (resource.Metadata as { BuildProperties?: { EntryPoints?: string[] } } | undefined)
+    ?.BuildProperties?.EntryPoints?.[0];
+  if (entryPoint === undefined) throw new Error(`${fn} has no esbuild EntryPoint in template.yaml`);
+  return {
+    folder: path.basename(path.dirname(entryPoint)),
+    timeoutMs: Number(properties.Timeout ?? globals.Timeout ?? 3) * 1000,
+    memoryMb: Number(properties.MemorySize ?? globals.MemorySize ?? 128),
+  };
+}
 
 export function bundlePath(fn: FunctionId): string {
-  return path.join(ROOT, "dist", FUNCTIONS[fn].folder, "index.js");
+  return path.join(ROOT, "dist", functionSettings(fn).folder, "index.js");
 }
 
 export const CLI_PATH = path.join(ROOT, "dist", "cli.js");
 
 /** Fails with the fix when `npm run build` has not been run (the e2e suite tests the bundles, not the sources). */
 export function assertBuilt(): void {
-  const missing = [...Object.keys(FUNCTIONS).map((fn) => bundlePath(fn as FunctionId)), CLI_PATH].filter(
-    (file) => !existsSync(file),
-  );
+  const missing = [...FUNCTION_IDS.map((fn) => bundlePath(fn)), CLI_PATH].filter((file) => !existsSync(file));
   if (missing.length > 0) {
     throw new Error(`Built bundles missing (${missing.join(", ")}): run \`npm run build\` first.`);
   }
@@ -55,6 +80,7 @@ export interface ContainerOptions {
   functionName?: string;
   /** Function timeout; the context's remaining time counts down from it (default: the template's). */
   timeoutMs?: number;
+  /** Default: the template's. */
   memoryMb?: number;
 }
 
@@ -84,14 +110,19 @@ interface Reply {
 }
 
 /** Environment of a function bundle: only what Lambda would set, plus `env`. */
-function containerEnv(options: ContainerOptions, functionName: string, region: string): NodeJS.ProcessEnv {
+function containerEnv(
+  options: ContainerOptions,
+  functionName: string,
+  region: string,
+  memoryMb: number,
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? "",
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 256),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
     ...options.env,
   };
@@ -103,10 +134,12 @@ export async function startLambdaContainer(options: ContainerOptions): Promise<L
   const accountId = options.accountId ?? "111122223333";
   const functionName = options.functionName ?? `ses-firehose-autowire-${options.fn}`;
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const timeoutMs = options.timeoutMs ?? FUNCTIONS[options.fn].timeoutMs;
+  const settings = functionSettings(options.fn);
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
+  const memoryMb = options.memoryMb ?? settings.memoryMb;
 
   const child: ChildProcess = fork(CONTAINER_SCRIPT, [bundlePath(options.fn)], {
-    env: containerEnv(options, functionName, region),
+    env: containerEnv(options, functionName, region, memoryMb),
     execArgv: [],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
@@ -167,7 +200,7 @@ export async function startLambdaContainer(options: ContainerOptions): Promise<L
         event,
         functionName,
         functionArn,
-        memoryMb: options.memoryMb ?? 256,
+        memoryMb,
         requestId: id,
         deadline: Date.now() + limitMs,
       });
