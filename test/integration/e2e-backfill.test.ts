@@ -123,6 +123,18 @@ describe("BackfillFunction continuing itself when time runs short", () => {
     expect(unwiredProblems(await readWiring(world, "shop-03"))).toEqual([]);
   });
 
+  it("fails clearly, writing nothing, when an invocation starts with less time than the stop margin", async () => {
+    // Prepare
+    world.sim.callLog.reset();
+    // Act: a function timeout of 60 s, below the 90 s the backfill keeps for the hand-over
+    const invocation = await backfill.invoke({ dryRun: false }, { timeoutMs: 60_000 });
+    // Assess
+    expect(invocation).toMatchObject({ ok: false, error: { errorType: "InvalidBackfillInputError" } });
+    expect(invocation.ok ? "" : invocation.error.errorMessage).toMatch(/made no progress.*longer timeout/);
+    expect(writeCalls(world.sim)).toEqual([]);
+    expect(world.sim.invocations.size).toBe(0);
+  });
+
   it("refuses a bad payload with one message saying what is accepted, and does nothing", async () => {
     // Prepare
     world.sim.callLog.reset();

@@ -111,4 +111,24 @@ describe("IAM propagation delay of 5 s", () => {
       .filter((record) => record.message === "SES cannot use the role yet (IAM propagation); retrying");
     expect(retries).toHaveLength(rejected.length);
   });
+  it("fails clearly when the propagation budget is spent, and Lambda's retry of the event then converges", async () => {
+    // Prepare: a budget shorter than the delay
+    const impatient = await world.container("OnConfigurationSetTaggedFunction", {
+      env: { PROPAGATION_TIMEOUT_SECONDS: "2" },
+    });
+    const patient = await world.container("OnConfigurationSetTaggedFunction");
+    world.sim.state.createConfigurationSet("slow", { "ses-firehose": "enabled" });
+    const event = tagEvent("slow", { "ses-firehose": "enabled" });
+    // Act
+    const first = await impatient.invoke<EventResult>(event);
+    const retried = await patient.invoke<EventResult>(event);
+    // Assess
+    expect(first).toMatchObject({ ok: false, error: { errorType: "ConfigurationSetsFailedError" } });
+    expect(first.ok ? "" : first.error.errorMessage).toMatch(
+      /IAM propagation budget 2 s spent.*Could not assume IAM role/,
+    );
+    expect(first.durationMs).toBeLessThan(2_000 + 1_500);
+    expect(retried).toMatchObject({ ok: true, result: { results: [{ outcome: "created" }] } });
+    expect(wiringProblems(world, await readWiring(world, "slow"), world.defaultStreamArn)).toEqual([]);
+  });
 });
