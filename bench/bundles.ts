@@ -27,11 +27,24 @@ interface BuildScript {
   functionBuildsFrom(template: unknown): FunctionBuild[];
 }
 
+interface Template {
+  Globals?: { Function?: { Environment?: { Variables?: Record<string, unknown> } } };
+}
+
+async function readTemplate(root: string): Promise<Template> {
+  return yamlParse(await readFile(path.join(root, "template.yaml"), "utf8")) as Template;
+}
+
 /** The function builds of template.yaml, through the same code `npm run build` uses. */
 export async function functionBuilds(root: string): Promise<FunctionBuild[]> {
   const script = (await import(pathToFileURL(path.join(root, "scripts", "build.mjs")).href)) as BuildScript;
-  const template: unknown = yamlParse(await readFile(path.join(root, "template.yaml"), "utf8"));
-  return script.functionBuildsFrom(template);
+  return script.functionBuildsFrom(await readTemplate(root));
+}
+
+/** NODE_OPTIONS the functions run with (template Globals), so bundles load here as they do in Lambda. */
+export async function lambdaNodeOptions(root: string): Promise<string> {
+  const value = (await readTemplate(root)).Globals?.Function?.Environment?.Variables?.NODE_OPTIONS;
+  return typeof value === "string" ? value : "";
 }
 
 /** Value (not type-only) names a source file imports from each `@aws-sdk/*` package. */
@@ -85,6 +98,23 @@ export function referenceSource(imports: Map<string, Set<string>>): string {
     .concat("\n");
 }
 
+/**
+ * A second, informative reference: the same re-exports, and each imported client constructed once at module
+ * scope with adaptive retry, as every function using these commands does at init. Not the issue's baseline: it
+ * tells how much of a function's extra load time is the SDK's own client construction.
+ */
+export function referenceWithClientsSource(imports: Map<string, Set<string>>): string {
+  const clients = [...imports].flatMap(([from, names]) =>
+    [...names].filter((name) => name.endsWith("Client")).map((name) => ({ from, name })),
+  );
+  return referenceSource(imports).concat(
+    clients.map(({ from, name }, i) => `import { ${name} as Client${i} } from "${from}";\n`).join(""),
+    `export const clients = [${clients
+      .map((_, i) => `new Client${i}({ retryMode: "adaptive", maxAttempts: 8 })`)
+      .join(", ")}];\n`,
+  );
+}
+
 interface Built {
   file: string;
   bytes: number;
@@ -107,15 +137,21 @@ async function bundle(root: string, options: BuildOptions, entry: string, outfil
 
 /**
  * Milliseconds `require(file)` takes in a fresh Node.js process, timed inside that process (so Node's own
- * start-up, the same for both, is not counted). Node 20's SDK "upgrade to Node 22" warning is silenced for both:
- * Lambda runs nodejs22.x, where the SDK does not print it.
+ * start-up, the same for both, is not counted), with the functions' NODE_OPTIONS (e.g. --enable-source-maps,
+ * which makes Node read the bundle's source map at load). Node 20's SDK "upgrade to Node 22" warning is silenced
+ * for both: Lambda runs nodejs22.x, where the SDK does not print it.
  */
-async function loadTimeMs(file: string): Promise<number> {
+async function loadTimeMs(file: string, nodeOptions: string): Promise<number> {
   const script =
     "const t=process.hrtime.bigint();require(process.argv[1]);" +
     "process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))";
   const { stdout } = await run(process.execPath, ["-e", script, file], {
-    env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", NODE_NO_WARNINGS: "1" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      AWS_REGION: "us-east-1",
+      NODE_NO_WARNINGS: "1",
+      NODE_OPTIONS: nodeOptions,
+    },
   });
   const ms = Number(stdout);
   if (!Number.isFinite(ms)) throw new Error(`could not time the load of ${file}: ${stdout}`);
@@ -133,6 +169,7 @@ export interface BundleBenchOptions {
 export async function benchBundles(options: BundleBenchOptions): Promise<Figure[]> {
   const { root, outDir, loads } = options;
   const figures: Figure[] = [];
+  const nodeOptions = await lambdaNodeOptions(root);
   for (const fn of await functionBuilds(root)) {
     const dir = path.join(outDir, "bundles", fn.folder);
     await rm(dir, { recursive: true, force: true });
@@ -143,6 +180,14 @@ export async function benchBundles(options: BundleBenchOptions): Promise<Figure[
     const referenceEntry = path.join(dir, "reference.mjs");
     await writeFile(referenceEntry, referenceSource(imports));
     const reference = await bundle(root, fn.options, referenceEntry, path.join(dir, "reference", "index.js"));
+    const withClientsEntry = path.join(dir, "reference-with-clients.mjs");
+    await writeFile(withClientsEntry, referenceWithClientsSource(imports));
+    const withClients = await bundle(
+      root,
+      fn.options,
+      withClientsEntry,
+      path.join(dir, "reference-with-clients", "index.js"),
+    );
 
     const sdkNames = Object.fromEntries([...imports].map(([from, names]) => [from, [...names].sort()]));
     const inputs = {
@@ -165,24 +210,24 @@ export async function benchBundles(options: BundleBenchOptions): Promise<Figure[
       }),
     );
 
-    const ownTimes: number[] = [];
-    const referenceTimes: number[] = [];
+    // Rotate the order each round so a drift in machine load hits every bundle alike.
+    const contenders = [own.file, reference.file, withClients.file];
+    const times = new Map<string, number[]>(contenders.map((file) => [file, []]));
     for (let i = 0; i < loads; i += 1) {
-      // Alternate the order so a drift in machine load hits both alike.
-      if (i % 2 === 0) {
-        ownTimes.push(await loadTimeMs(own.file));
-        referenceTimes.push(await loadTimeMs(reference.file));
-      } else {
-        referenceTimes.push(await loadTimeMs(reference.file));
-        ownTimes.push(await loadTimeMs(own.file));
+      for (let k = 0; k < contenders.length; k += 1) {
+        const file = contenders[(i + k) % contenders.length]!;
+        times.get(file)!.push(await loadTimeMs(file, nodeOptions));
       }
     }
+    const ownTimes = times.get(own.file)!;
+    const referenceTimes = times.get(reference.file)!;
+    const withClientsTimes = times.get(withClients.file)!;
     const pairRatios = ownTimes.map((ms, i) => ms / referenceTimes[i]!);
     figures.push(
       figure({
         figure: `cold-load/${fn.folder}`,
         description: `Median time to require() the bundle of ${fn.logicalId} in a fresh Node.js process.`,
-        inputs: { ...inputs, loads, node: process.version },
+        inputs: { ...inputs, loads, node: process.version, NODE_OPTIONS: nodeOptions },
         value: median(ownTimes),
         unit: "ms",
         baseline: median(referenceTimes),
@@ -190,8 +235,11 @@ export async function benchBundles(options: BundleBenchOptions): Promise<Figure[
         maxRatio: LOAD_TARGET,
         details: {
           medianOfPairRatios: median(pairRatios),
+          referenceWithClientsMedianMs: median(withClientsTimes),
+          ratioToReferenceWithClients: median(ownTimes) / median(withClientsTimes),
           functionMs: ownTimes.map((ms) => Math.round(ms * 10) / 10),
           referenceMs: referenceTimes.map((ms) => Math.round(ms * 10) / 10),
+          referenceWithClientsMs: withClientsTimes.map((ms) => Math.round(ms * 10) / 10),
         },
       }),
     );
