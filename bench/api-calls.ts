@@ -106,7 +106,7 @@ export async function benchApiCalls(options: ApiCallBenchOptions): Promise<Figur
           { name: "IAM calls", value: correctCalls.iam, max: 2 },
           { name: "DescribeDeliveryStream calls", value: correctCalls.describeDeliveryStream, max: 1 },
         ],
-        details: correctCalls as unknown as Record<string, unknown>,
+        details: { ...correctCalls },
       }),
       figure({
         figure: "api-calls/new-set",
@@ -118,7 +118,7 @@ export async function benchApiCalls(options: ApiCallBenchOptions): Promise<Figur
         baselineDescription: "budget of the issue: at most 8 calls in all",
         maxRatio: 1,
         checks: [{ name: "SES calls (scarce)", value: newCalls.sesv2 - newCalls.propagationRetries, max: 3 }],
-        details: newCalls as unknown as Record<string, unknown>,
+        details: { ...newCalls },
       }),
       figure({
         figure: "api-calls/backfill-shared-stream",
