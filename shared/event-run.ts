@@ -1,13 +1,13 @@
 // Adapter layer: the body every event-driven function shares (Lambda-agnostic): scope check, reconcile, log, count, fail.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import type { AwsClients } from "./aws-clients";
+import { createAwsClients, type AwsClients } from "./aws-clients";
 import { configurationSetNamesFrom, parseCloudTrailEvent } from "./cloudtrail-event";
-import type { Config } from "./config";
+import { loadConfig, type Config } from "./config";
 import { describeError, MalformedEventError } from "./errors";
 import { reconcile } from "./reconcile";
 import type { ReportEntry } from "./report";
-import { addOutcomeMetrics } from "./telemetry";
+import { addOutcomeMetrics, createLogger, createMetrics } from "./telemetry";
 
 /** The two things we need from Lambda's Context, so this module stays free of Lambda types. */
 export interface InvocationContext {
@@ -36,6 +36,20 @@ export class ConfigurationSetsFailedError extends Error {
         failed.map((entry) => `${entry.configurationSet}: ${entry.error ?? "unknown error"}`).join("; "),
     );
   }
+}
+
+/**
+ * What every event-driven function builds once per container, at module scope: an invalid configuration fails
+ * the cold start with the ConfigError's message, before any event is read.
+ */
+export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): EventRunDeps {
+  return {
+    config: loadConfig(env),
+    clients: createAwsClients(),
+    logger: createLogger(),
+    metrics: createMetrics(),
+    region: env.AWS_REGION,
+  };
 }
 
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/;

@@ -1,16 +1,10 @@
 // Adapter layer (Lambda): CreateConfigurationSet (SES v1 and v2) -> reconcile the new configuration set.
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import { createAwsClients } from "../../shared/aws-clients";
 import type { CloudTrailDetail } from "../../shared/cloudtrail-event";
-import { loadConfig } from "../../shared/config";
-import { reconcileFromEvent, type EventRunResult } from "../../shared/event-run";
-import { createLogger, createMetrics } from "../../shared/telemetry";
+import { eventRunDepsFromEnvironment, reconcileFromEvent, type EventRunResult } from "../../shared/event-run";
 
-// Built once per container: an invalid configuration fails the cold start with the ConfigError's message.
-const config = loadConfig();
-const clients = createAwsClients();
-const logger = createLogger();
-const metrics = createMetrics();
+// Config, clients, logger and metrics: built once per container.
+const deps = eventRunDepsFromEnvironment();
 
 /** v2 carries `configurationSetName`, v1 `configurationSet.name`; the core reads the tags itself. */
 const EVENT_NAMES = ["CreateConfigurationSet"] as const;
@@ -19,12 +13,6 @@ export async function handler(
   event: EventBridgeEvent<"AWS API Call via CloudTrail", CloudTrailDetail>,
   context: Context,
 ): Promise<EventRunResult> {
-  logger.addContext(context);
-  return reconcileFromEvent(event, context, EVENT_NAMES, {
-    clients,
-    config,
-    logger,
-    metrics,
-    region: process.env.AWS_REGION,
-  });
+  deps.logger.addContext(context);
+  return reconcileFromEvent(event, context, EVENT_NAMES, deps);
 }
