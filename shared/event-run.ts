@@ -22,6 +22,8 @@ export interface EventRunDeps {
   metrics: Metrics;
   /** The function's own region (AWS_REGION); the function ARN's region when absent. */
   region?: string | undefined;
+  /** Passed to reconcile: only remove, never create or repair (the DeleteConfigurationSet function). */
+  removeOnly?: boolean | undefined;
 }
 
 export type EventRunResult =
@@ -71,6 +73,7 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
       region: scope.region,
       accountId: scope.account,
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      removeOnly: deps.removeOnly,
     }).catch((err: unknown): ReportEntry => {
       const { name: errorName, message } = describeError(err);
       return { configurationSet: name, outcome: "failed", actions: [], error: `${errorName}: ${message}` };

@@ -68,6 +68,11 @@ export interface ReconcileDeps extends AwsClients {
    * from it is known absent: no GetRole, and a set neither opted in nor owning a role costs one SES call.
    */
   managedRoleNames?: ReadonlySet<string> | undefined;
+  /**
+   * Only ever remove (the DeleteConfigurationSet function, whose role may not create): a set that exists and is
+   * opted in is left to its create and tag events and reported `skipped`, instead of failing on AccessDenied.
+   */
+  removeOnly?: boolean | undefined;
   /** Injected for tests; default setTimeout, Math.random and Date.now. */
   sleep?: ((ms: number) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
@@ -491,9 +496,12 @@ export async function reconcile(configurationSetName: string, deps: ReconcileDep
       return await optOut(run, "configuration set does not exist", false);
     }
     const desired = desiredStateFor(tags, deps.config, deps);
-    return desired.optedIn
-      ? await optIn(run, desired.deliveryStreamArn)
-      : await optOut(run, desired.reason, true);
+    if (!desired.optedIn) return await optOut(run, desired.reason, true);
+    if (deps.removeOnly) {
+      deps.logger.info("skipped: the set exists and is opted in; its create and tag events wire it");
+      return { configurationSet: configurationSetName, outcome: "skipped", actions: [] };
+    }
+    return await optIn(run, desired.deliveryStreamArn);
   } catch (err) {
     return failure(run, err);
   }

@@ -3,8 +3,9 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import type { CloudTrailDetail } from "../../shared/cloudtrail-event";
 import { eventRunDepsFromEnvironment, reconcileFromEvent, type EventRunResult } from "../../shared/event-run";
 
-// Config, clients, logger and metrics: built once per container.
-const deps = eventRunDepsFromEnvironment();
+// Config, clients, logger and metrics: built once per container. Remove-only: this function's role cannot create,
+// so a stale delete event for a set that was recreated and opted in is skipped, not failed.
+const deps = { ...eventRunDepsFromEnvironment(), removeOnly: true };
 
 /** Out-of-order delivery is harmless: if the set was recreated meanwhile, reconcile sees it and converges. */
 const EVENT_NAMES = ["DeleteConfigurationSet"] as const;

@@ -102,6 +102,21 @@ const EXPECTED: Record<string, Record<HandlerName, string[]>> = {
   "untag-resource": { created: [], tagged: ["marketing"], deleted: [] },
 };
 
+describe("the delete function only ever removes", () => {
+  it("asks the core for remove-only reconciles, so a recreated and re-tagged set is left to its own events", async () => {
+    // Act
+    await invoke("deleted", fixtureEvent("delete-configuration-set"));
+    await invoke("created", fixtureEvent("create-v2-tagged"));
+
+    // Assess
+    const modes = reconcileMock.mock.calls.map(([name, deps]) => [name, deps.removeOnly === true]);
+    expect(modes).toEqual([
+      ["marketing", true],
+      ["marketing", false],
+    ]);
+  });
+});
+
 describe("every fixture event through every function", () => {
   it("has an expectation for every fixture in test/fixtures/events", () => {
     expect(Object.keys(EXPECTED).sort()).toEqual([...FIXTURE_NAMES]);

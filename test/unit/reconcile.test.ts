@@ -667,6 +667,57 @@ describe("a configuration set that no longer exists", () => {
   });
 });
 
+describe("remove-only mode (the DeleteConfigurationSet function)", () => {
+  it("removes the role of a set that is gone", async () => {
+    // Prepare
+    givenSet(undefined);
+    givenRole(ourRole());
+
+    // Act
+    const entry = await reconcile(SET, depsWith({}, { removeOnly: true }));
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: SET,
+      outcome: "removed",
+      actions: ["DeleteRolePolicy", "DeleteRole"],
+    });
+  });
+
+  it("leaves a set that was recreated and opted in to its own events: skipped, nothing read or written beyond the set", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "enabled" });
+    givenStream();
+    givenDestinations([]);
+    givenRole(undefined);
+
+    // Act
+    const entry = await reconcile(SET, depsWith({}, { removeOnly: true }));
+
+    // Assess
+    expect(entry).toEqual({ configurationSet: SET, outcome: "skipped", actions: [] });
+    expect(commandsSent()).toEqual(["GetConfigurationSet"]);
+  });
+
+  it("still removes what we manage on a set that exists and is opted out", async () => {
+    // Prepare
+    givenSet({ "ses-firehose": "disabled" });
+    givenDestinations([ourDestination()]);
+    givenRole(ourRole());
+
+    // Act
+    const entry = await reconcile(SET, depsWith({}, { removeOnly: true }));
+
+    // Assess
+    expect(entry.outcome).toBe("removed");
+    expect(writesSent()).toEqual([
+      "DeleteConfigurationSetEventDestination",
+      "DeleteRolePolicy",
+      "DeleteRole",
+    ]);
+  });
+});
+
 describe("bad input fails the set clearly and creates nothing", () => {
   it.each(["", "has space", "a/b", "n".repeat(65)])(
     "refuses the configuration set name %j without calling AWS",
