@@ -1,6 +1,7 @@
-// End-to-end test (built bundles + simulator): a 200-set backfill with 10% of the calls to every operation failing
-// (5% throttled, 5% 5xx) ends fully correct — the SDK's adaptive retry does the work, nothing is reported failed.
-// (With 10% throttling plus 10% 5xx the adaptive rate limiter slows this run past two minutes: too slow for CI.)
+// End-to-end test (built bundles + simulator): a 200-set backfill with 10% throttling and 10% 5xx injected on every
+// operation ends fully correct — the SDK's adaptive retry does the work, nothing is reported failed. It takes about
+// three minutes, nearly all of it waiting: throttling injected at random, whatever the request rate, keeps pushing
+// the adaptive client-side rate limiter down to its floor (real throttling eases as the rate drops).
 import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
 import {
   readWiring,
@@ -20,9 +21,9 @@ let backfill: LambdaContainer;
 
 beforeAll(async () => {
   assertBuilt();
-  // Every answer of every operation has a 10% chance of being an injected fault: 5% throttling, 5% 5xx.
+  // Every answer of every operation has a 20% chance of being an injected fault: 10% throttling, 10% 5xx.
   world = await startE2eWorld({
-    faults: { seed: 20261126, throttleRate: 0.05, serverErrorRate: 0.05 },
+    faults: { seed: 20261126, throttleRate: 0.1, serverErrorRate: 0.1 },
   });
   for (const name of OPTED_IN) world.sim.state.createConfigurationSet(name, { "ses-firehose": "enabled" });
   for (const name of OPTED_OUT) world.sim.state.createConfigurationSet(name);
@@ -34,7 +35,7 @@ afterAll(async () => {
   await world?.stop();
 });
 
-describe("a 200-set backfill with 5% throttling and 5% server errors injected on every operation", () => {
+describe("a 200-set backfill with 10% throttling and 10% server errors injected on every operation", () => {
   it("wires every opted-in set, touches no other, and reports no failure", async () => {
     // Act: the run, and any continuation it hands to Lambda
     let step = resultOf(await backfill.invoke<BackfillReport | BackfillProgress>({ dryRun: false }));
@@ -50,8 +51,8 @@ describe("a 200-set backfill with 5% throttling and 5% server errors injected on
       ).length;
     world.sim.setOptions({ faults: undefined });
     // Assess: the faults really happened (Firehose is asked once per run, so only SES and IAM are checked per service)
-    expect(injected("throttle")).toBeGreaterThan(entries.length * 0.03);
-    expect(injected("server-error")).toBeGreaterThan(entries.length * 0.03);
+    expect(injected("throttle")).toBeGreaterThan(entries.length * 0.07);
+    expect(injected("server-error")).toBeGreaterThan(entries.length * 0.07);
     for (const service of ["sesv2", "iam"] as const) {
       expect(injected("throttle", service)).toBeGreaterThan(0);
       expect(injected("server-error", service)).toBeGreaterThan(0);
@@ -73,5 +74,5 @@ describe("a 200-set backfill with 5% throttling and 5% server errors injected on
     for (const name of OPTED_OUT) problems.push(...unwiredProblems(await readWiring(world, name)));
     expect(problems).toEqual([]);
     expect(world.sim.state.roleNames(ROLE_PATH)).toHaveLength(OPTED_IN.length);
-  }, 240_000);
+  }, 600_000);
 });
