@@ -12,7 +12,16 @@ const dist = path.join(root, "dist");
 
 /** SAM's esbuild BuildProperties -> esbuild options (the subset SAM documents and this template uses). */
 export function esbuildOptionsFrom(properties) {
-  const known = new Set(["EntryPoints", "Format", "Platform", "Target", "Minify", "Sourcemap", "External"]);
+  const known = new Set([
+    "EntryPoints",
+    "Format",
+    "Platform",
+    "Target",
+    "Minify",
+    "Sourcemap",
+    "SourcesContent",
+    "External",
+  ]);
   const unknown = Object.keys(properties).filter((key) => !known.has(key));
   if (unknown.length > 0)
     throw new Error(
@@ -25,6 +34,8 @@ export function esbuildOptionsFrom(properties) {
     target: properties.Target ?? "es2020",
     minify: properties.Minify === true,
     sourcemap: properties.Sourcemap === true,
+    // SAM's SourcesContent: false keeps the mappings (stack traces keep file and line) but not the sources.
+    sourcesContent: properties.SourcesContent !== false,
     external: properties.External ?? [],
   };
 }
