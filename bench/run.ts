@@ -27,7 +27,7 @@ interface Plan {
 }
 
 const FULL: Plan = {
-  loads: 31,
+  loads: 61,
   propagation: { delaysMs: [3000, 8000], trials: 21, staggerMs: 250, fixedSleepMs: 10_000 },
   apiCallMix: { new: 50, correct: 50, notOptedIn: 50, optedOutLeftovers: 50 },
   backfill: [
