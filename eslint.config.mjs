@@ -1,3 +1,4 @@
+// Tooling: lint rules for every TypeScript and JavaScript file of the project (npm run lint).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
