@@ -17,7 +17,7 @@ import {
   TooManyRequestsException,
   UpdateConfigurationSetEventDestinationCommand,
 } from "@aws-sdk/client-sesv2";
-import policies from "../fixtures/aws-doc-policies.json";
+import { documentedPolicies } from "../support/documented-policies";
 import { startSimulator, type Simulator } from "../../simulator";
 
 const ACCOUNT = "111122223333";
@@ -26,14 +26,12 @@ const STREAM = "events";
 const STREAM_ARN = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/${STREAM}`;
 
 function docPolicies(configurationSet: string, stream = STREAM) {
-  const fill = (doc: unknown) =>
-    JSON.parse(
-      JSON.stringify(doc)
-        .replaceAll("delivery-region", REGION)
-        .replaceAll("configuration-set-name", configurationSet)
-        .replaceAll("delivery-stream-name", stream),
-    ) as object;
-  return { trust: fill(policies.trustPolicy), permissions: fill(policies.permissionsPolicy) };
+  const { trustPolicy, permissionsPolicy } = documentedPolicies({
+    region: REGION,
+    configurationSet,
+    streamName: stream,
+  });
+  return { trust: trustPolicy, permissions: permissionsPolicy };
 }
 
 let sim: Simulator;

@@ -52,7 +52,7 @@ import {
   UpdateConfigurationSetEventDestinationCommand,
 } from "@aws-sdk/client-sesv2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import policies from "../fixtures/aws-doc-policies.json";
+import { documentedPolicies } from "../support/documented-policies";
 import { startSimulator, type Simulator } from "../../simulator";
 
 const ACCOUNT = "111122223333";
@@ -60,14 +60,12 @@ const REGION = "us-east-1";
 
 /** The AWS documentation's trust and permissions policies (fixture), placeholders filled in. */
 function docPolicies(configurationSet: string, stream: string) {
-  const fill = (doc: unknown) =>
-    JSON.parse(
-      JSON.stringify(doc)
-        .replaceAll("delivery-region", REGION)
-        .replaceAll("configuration-set-name", configurationSet)
-        .replaceAll("delivery-stream-name", stream),
-    ) as object;
-  return { trust: fill(policies.trustPolicy), permissions: fill(policies.permissionsPolicy) };
+  const { trustPolicy, permissionsPolicy } = documentedPolicies({
+    region: REGION,
+    configurationSet,
+    streamName: stream,
+  });
+  return { trust: trustPolicy, permissions: permissionsPolicy };
 }
 
 let sim: Simulator;

@@ -29,6 +29,7 @@ import {
   type FunctionId,
   type LambdaContainer,
 } from "./lambda-runtime";
+import { documentedPolicies as fillDocumentedPolicies, type DocumentedPolicies } from "./documented-policies";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
 
@@ -247,25 +248,18 @@ export async function readWiring(world: E2eWorld, configurationSet: string): Pro
   };
 }
 
-interface DocPolicies {
-  trustPolicy: unknown;
-  permissionsPolicy: unknown;
-}
-
 /** The AWS documentation's two policies (test/fixtures/aws-doc-policies.json) with its placeholders filled in. */
 export function documentedPolicies(
   world: Pick<E2eWorld, "region" | "accountId">,
   configurationSet: string,
   streamArn: string,
-): DocPolicies {
-  const streamName = streamArn.split("/").pop() ?? "";
-  const text = readFileSync(path.join(FIXTURES, "aws-doc-policies.json"), "utf8")
-    .replaceAll("delivery-region", world.region)
-    .replaceAll("111122223333", world.accountId)
-    .replaceAll("delivery-stream-name", streamName)
-    .replaceAll("configuration-set-name", configurationSet);
-  const { trustPolicy, permissionsPolicy } = JSON.parse(text) as DocPolicies;
-  return { trustPolicy, permissionsPolicy };
+): DocumentedPolicies {
+  return fillDocumentedPolicies({
+    region: world.region,
+    accountId: world.accountId,
+    configurationSet,
+    streamName: streamArn.split("/").pop() ?? "",
+  });
 }
 
 /** Deep equality regardless of key order (IAM may reorder keys; the documents must otherwise be identical). */

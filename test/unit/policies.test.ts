@@ -1,7 +1,6 @@
 // Core layer tests: the trust and permissions policies equal the AWS documentation's, compare semantically, and
 // allow exactly what they should when evaluated by an IAM policy simulator.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import docPolicies from "../fixtures/aws-doc-policies.json";
 import {
   canonicalPolicy,
   INLINE_POLICY_NAME,
@@ -10,6 +9,7 @@ import {
   policiesEquivalent,
   trustPolicyFor,
 } from "../../shared/policies";
+import { documentedPolicies } from "../support/documented-policies";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111122223333";
@@ -20,12 +20,7 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ses-firehose-autowire/ses-firehos
 
 /** The documentation's example with its placeholders filled in, as a fresh copy. */
 function documented(policy: "trustPolicy" | "permissionsPolicy", streamName = "email-events"): unknown {
-  return JSON.parse(
-    JSON.stringify(docPolicies[policy])
-      .replaceAll("delivery-region", REGION)
-      .replaceAll("delivery-stream-name", streamName)
-      .replaceAll("configuration-set-name", SET),
-  );
+  return documentedPolicies({ region: REGION, configurationSet: SET, streamName })[policy];
 }
 
 describe("the policies are the AWS documentation's, placeholders filled", () => {

@@ -128,6 +128,19 @@ function ourDestination(overrides: Partial<EventDestination> = {}): EventDestina
   };
 }
 
+/** What reconcile must send to create or update our destination: enabled, all ten event types, our role and stream. */
+function expectedDestinationInput() {
+  return {
+    ConfigurationSetName: SET,
+    EventDestinationName: "ses-firehose-autowire",
+    EventDestination: {
+      Enabled: true,
+      MatchingEventTypes: [...ALL_EVENT_TYPES],
+      KinesisFirehoseDestination: { IamRoleArn: roleArn(), DeliveryStreamArn: STREAM_ARN },
+    },
+  };
+}
+
 const foreignDestination: EventDestination = {
   Name: "analytics",
   Enabled: true,
@@ -258,15 +271,10 @@ describe("a configuration set that opts in for the first time", () => {
       PolicyName: "firehose-put-record-batch",
       PolicyDocument: JSON.stringify(permissionsPolicyFor(STREAM_ARN)),
     });
-    expect(ses).toHaveReceivedCommandWith(CreateConfigurationSetEventDestinationCommand, {
-      ConfigurationSetName: SET,
-      EventDestinationName: "ses-firehose-autowire",
-      EventDestination: {
-        Enabled: true,
-        MatchingEventTypes: [...ALL_EVENT_TYPES],
-        KinesisFirehoseDestination: { IamRoleArn: roleArn(), DeliveryStreamArn: STREAM_ARN },
-      },
-    });
+    expect(ses).toHaveReceivedCommandWith(
+      CreateConfigurationSetEventDestinationCommand,
+      expectedDestinationInput(),
+    );
   });
 
   it("publishes to the stream the tag names, by name or by ARN, with the configured event types", async () => {
@@ -491,15 +499,10 @@ describe("drift is repaired with the minimal write", () => {
     // Assess
     expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateConfigurationSetEventDestination"] });
     expect(writesSent()).toEqual(["UpdateConfigurationSetEventDestination"]);
-    expect(ses).toHaveReceivedCommandWith(UpdateConfigurationSetEventDestinationCommand, {
-      ConfigurationSetName: SET,
-      EventDestinationName: "ses-firehose-autowire",
-      EventDestination: {
-        Enabled: true,
-        MatchingEventTypes: [...ALL_EVENT_TYPES],
-        KinesisFirehoseDestination: { IamRoleArn: roleArn(), DeliveryStreamArn: STREAM_ARN },
-      },
-    });
+    expect(ses).toHaveReceivedCommandWith(
+      UpdateConfigurationSetEventDestinationCommand,
+      expectedDestinationInput(),
+    );
   });
 
   it("moves a set to another stream: new inline policy and updated destination, nothing else", async () => {
