@@ -49,21 +49,13 @@ export interface BenchResults {
   figures: Figure[];
 }
 
-export interface FigureInput {
-  figure: string;
-  description: string;
-  inputs: Record<string, unknown>;
-  value: number;
-  unit: string;
-  baseline: number;
-  baselineDescription: string;
+/** A figure as measured: the ratio, target and verdicts are derived by `figure()`. */
+export interface FigureInput extends Omit<Figure, "ratio" | "target" | "checks" | "pass"> {
   /** Defaults to value / baseline. */
   ratio?: number;
-  baselineRatio?: number;
   /** The highest acceptable ratio. */
   maxRatio: number;
   checks?: Array<Omit<Check, "pass">>;
-  details?: Record<string, unknown>;
 }
 
 /** Builds a figure: rounds the numbers, evaluates the ratio against its target and every check. */

@@ -105,9 +105,8 @@ function policyDocument(params: URLSearchParams, name: string, maxChars: number,
   return document;
 }
 
-function boundaryArn(params: URLSearchParams): string | undefined {
-  const arn = params.get("PermissionsBoundary");
-  if (arn === null) return undefined;
+/** IAM's InvalidInput for a malformed managed-policy ARN. */
+function validPolicyArn(arn: string): string {
   if (!POLICY_ARN.test(arn)) {
     throw new AwsError(
       "InvalidInput",
@@ -118,16 +117,13 @@ function boundaryArn(params: URLSearchParams): string | undefined {
   return arn;
 }
 
+function boundaryArn(params: URLSearchParams): string | undefined {
+  const arn = params.get("PermissionsBoundary");
+  return arn === null ? undefined : validPolicyArn(arn);
+}
+
 function policyArn(params: URLSearchParams): string {
-  const arn = required(params, "PolicyArn");
-  if (!POLICY_ARN.test(arn)) {
-    throw new AwsError(
-      "InvalidInput",
-      400,
-      `ARN ${arn} is not valid: expected arn:aws:iam::<account>:policy/<name>.`,
-    );
-  }
-  return arn;
+  return validPolicyArn(required(params, "PolicyArn"));
 }
 
 /** The path of a managed policy ARN: `arn:aws:iam::a:policy/path/name` -> `/path/`. */
