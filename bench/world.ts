@@ -14,7 +14,7 @@ import {
   roleNameFor,
 } from "../shared/naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, trustPolicyFor } from "../shared/policies";
-import type { ReconcileDeps } from "../shared/reconcile";
+import type { CoreDeps } from "../shared/deps";
 import { SERVICE_NAME } from "../shared/telemetry";
 import type { Simulator } from "../simulator";
 
@@ -48,7 +48,7 @@ export function silentLogger(): Logger {
   return new Logger({ serviceName: SERVICE_NAME, logLevel: "SILENT" });
 }
 
-export function reconcileDeps(sim: Simulator, config: Config, clients: AwsClients): ReconcileDeps {
+export function reconcileDeps(sim: Simulator, config: Config, clients: AwsClients): CoreDeps {
   return { ...clients, config, logger: silentLogger(), region: sim.region, accountId: sim.accountId };
 }
 

@@ -4,9 +4,9 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import packageJson from "../package.json";
 import { createAwsClients, sdkClientConfig, type AwsClients } from "../shared/aws-clients";
-import { InvalidBackfillInputError, runBackfill, validateConfigurationSetNames } from "../shared/backfill";
+import { runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
-import { ConfigError, describeError } from "../shared/errors";
+import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
 import { progressLine, reportTable } from "./render";
@@ -28,6 +28,9 @@ Options:
 Configuration comes from the same environment variables as the functions (OPT_IN_TAG_KEY, OPT_IN_MODE,
 DEFAULT_DELIVERY_STREAM_ARN, EVENT_TYPES, ROLE_PATH, SES_REQUESTS_PER_SECOND, ...); credentials from the
 standard AWS chain; endpoints from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>.
+
+Warnings of the run (e.g. a role with our name that is not ours, left untouched) are logged on stderr as JSON
+lines; with --json, stdout holds only the report.
 
 Exit codes: 0 nothing failed, 1 a configuration set failed (or the run could not finish), 2 bad usage or configuration.
 `;
@@ -54,9 +57,14 @@ export interface CliDeps {
   /** Builds the AWS clients for a region (undefined: the SDK's default chain); replaced in tests. */
   createClients?: (options: { region?: string; maxAttempts: number }) => CliClients;
   now?: () => number;
+  /** The core's logger; default a Powertools Logger at WARN, which writes warnings and errors to stderr. */
+  logger?: Logger;
 }
 
-class UsageError extends Error {
+/** Service name of the CLI's log lines. */
+export const CLI_SERVICE_NAME = "ses-firehose-autowire-cli";
+
+class UsageError extends AutowireError {
   override readonly name = "UsageError";
 }
 
@@ -208,22 +216,16 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
   }
 
   const progress = progressReporter(io, now, io.stderr.isTTY === true && !options.json);
-  const logger = new Logger({
-    serviceName: "ses-firehose-autowire-cli",
-    logLevel: "SILENT",
-  });
+  // Node's Console sends warn and error to stderr: stdout keeps only what main writes there.
+  const logger = deps.logger ?? new Logger({ serviceName: CLI_SERVICE_NAME, logLevel: "WARN" });
   try {
     const run = await runBackfill(
       {
         dryRun: options.dryRun,
         ...(options.only === undefined ? {} : { configurationSetNames: options.only }),
       },
+      { ...clients, config, logger, region: resolvedRegion, accountId: account },
       {
-        ...clients,
-        config,
-        logger,
-        region: resolvedRegion,
-        accountId: account,
         concurrency: options.concurrency,
         onListed: (names, morePages) => progress.listed(names, morePages),
         onResult: (entry) => progress.result(entry),

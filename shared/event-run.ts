@@ -4,7 +4,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { createAwsClients, type AwsClients } from "./aws-clients";
 import { configurationSetNamesFrom, parseCloudTrailEvent } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
-import { describeError, MalformedEventError } from "./errors";
+import { AutowireError, describeError, MalformedEventError } from "./errors";
 import { reconcile } from "./reconcile";
 import type { ReportEntry } from "./report";
 import { addOutcomeMetrics, createLogger, createMetrics } from "./telemetry";
@@ -30,7 +30,7 @@ export type EventRunResult =
   { status: "ignored"; reason: string } | { status: "reconciled"; results: ReportEntry[] };
 
 /** Thrown after every set was tried, so Lambda retries the event and, in the end, sends it to the dead-letter queue. */
-export class ConfigurationSetsFailedError extends Error {
+export class ConfigurationSetsFailedError extends AutowireError {
   override readonly name = "ConfigurationSetsFailedError";
   constructor(readonly failed: readonly ReportEntry[]) {
     super(
@@ -66,17 +66,19 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
   const { clients, config, logger } = deps;
   logger.appendKeys({ configurationSet: name });
   try {
-    const entry = await reconcile(name, {
-      ...clients,
-      config,
-      logger,
-      region: scope.region,
-      accountId: scope.account,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      removeOnly: deps.removeOnly,
-    }).catch((err: unknown): ReportEntry => {
+    const entry = await reconcile(
+      name,
+      { ...clients, config, logger, region: scope.region, accountId: scope.account },
+      { remainingTimeMs: () => context.getRemainingTimeInMillis(), removeOnly: deps.removeOnly },
+    ).catch((err: unknown): ReportEntry => {
       const { name: errorName, message } = describeError(err);
-      return { configurationSet: name, outcome: "failed", actions: [], error: `${errorName}: ${message}` };
+      return {
+        configurationSet: name,
+        outcome: "failed",
+        actions: [],
+        error: `${errorName}: ${message}`,
+        errorName,
+      };
     });
     if (entry.outcome === "failed")
       logger.error("reconcile failed", { outcome: entry.outcome, error: entry.error });

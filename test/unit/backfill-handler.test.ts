@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
-import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 
 const mockFake = new FakeAws();
 jest.mock("../../shared/aws-clients", () => ({

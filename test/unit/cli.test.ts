@@ -4,7 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
 import { formatDuration, progressLine } from "../../cli/render";
 import type { Report } from "../../shared/report";
-import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 
 const ENV = { DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, SES_REQUESTS_PER_SECOND: "1000", AWS_REGION: REGION };
 

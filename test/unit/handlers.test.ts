@@ -109,7 +109,7 @@ describe("the delete function only ever removes", () => {
     await invoke("created", fixtureEvent("create-v2-tagged"));
 
     // Assess
-    const modes = reconcileMock.mock.calls.map(([name, deps]) => [name, deps.removeOnly === true]);
+    const modes = reconcileMock.mock.calls.map(([name, , options]) => [name, options?.removeOnly === true]);
     expect(modes).toEqual([
       ["marketing", true],
       ["marketing", false],
