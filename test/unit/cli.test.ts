@@ -49,6 +49,45 @@ describe("ses-firehose-autowire CLI", () => {
     requestedRegions = [];
   });
 
+  it("shows the core's warnings on stderr as log lines while --json keeps stdout to the report", async () => {
+    // Prepare: an opted-out set whose role has our name and path but not our managed-by tag
+    const roleName = fake.addWiredSet("legacy", { "ses-firehose": "disabled" });
+    fake.roles.get(roleName)!.tags = [];
+    const stderr: string[] = [];
+    const written = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    const run = capture(["backfill", "--json"]);
+
+    // Act
+    let code: number;
+    try {
+      code = await main(run.io, deps());
+    } finally {
+      written.mockRestore();
+    }
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(run.out()) as Report;
+    expect(report.results).toEqual([
+      expect.objectContaining({ configurationSet: "legacy", outcome: "removed" }),
+    ]);
+    expect(fake.roles.has(roleName)).toBe(true);
+    // Only the log lines: on Node 20 the SDK also prints its Node-version notice to stderr.
+    const logLines = stderr.filter((line) => line.startsWith("{"));
+    const warnings = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        message: "role with our name is not ours; left untouched",
+        service: "ses-firehose-autowire-cli",
+        roleName,
+      }),
+    ]);
+  });
+
   it("backfills every set, prints a table with the counts and exits 0 when nothing failed", async () => {
     // Prepare
     seedMixed(fake, 10);
