@@ -119,7 +119,7 @@ function fromArn(
 }
 
 /**
- * Every configuration set the call was about (SPEC §6): `configurationSetName`, `configurationSet.name`, a
+ * Every configuration set the call was about (docs/architecture.md, "Events"): `configurationSetName`, `configurationSet.name`, a
  * configuration-set `resourceArn`, or the configuration-set ARNs in `resourceARNList`. Duplicates removed.
  */
 export function configurationSetNamesFrom(

@@ -1,4 +1,4 @@
-// Test (build layer): after `npm run build`, every bundle of SPEC §5 loads in Node.js, exports `handler`, was built
+// Test (build layer): after `npm run build`, every bundle of docs/contract.md loads in Node.js, exports `handler`, was built
 // with the template's esbuild options, and carries no devDependency.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -24,7 +24,7 @@ function bundledSources(file: string): string[] {
 }
 
 describe("function bundles (dist/<function folder>/index.js)", () => {
-  it("exist for the four functions of SPEC §5", () => {
+  it("exist for the four functions of the contract (docs/contract.md)", () => {
     expect(bundles.map(({ folder }) => folder).sort()).toEqual([
       "backfill",
       "on-configuration-set-created",

@@ -84,7 +84,7 @@ describe("BackfillFunction", () => {
     expect(mockFake.calls).toHaveLength(0);
   });
 
-  it("plans without writing in a dry run and returns the SPEC report", async () => {
+  it("plans without writing in a dry run and returns the report of docs/contract.md", async () => {
     // Prepare
     seedMixed(mockFake, 10);
 

@@ -109,7 +109,7 @@ describe("ses-firehose-autowire CLI", () => {
     expect(fake.sets.get("set-00005")!.destinations.size).toBe(1);
   });
 
-  it("prints only the SPEC report with --json and exits 1 when a set failed", async () => {
+  it("prints only the report of docs/contract.md with --json and exits 1 when a set failed", async () => {
     // Prepare
     fake.addSet("good", { "ses-firehose": "enabled" });
     fake.addSet("bad", { "ses-firehose": "not a stream!" });

@@ -1,4 +1,4 @@
-// Test (adapter layer): the three event-driven functions fed every fixture event (SPEC §2, §6).
+// Test (adapter layer): the three event-driven functions fed every fixture event (docs/architecture.md, "Events").
 import { FirehoseClient, DescribeDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import {
   CreateRoleCommand,

@@ -1,4 +1,4 @@
-// Core layer tests: role names and ARNs (SPEC §4), including property-based tests over arbitrary valid inputs.
+// Core layer tests: role names and ARNs (docs/core.md, "What gets created"), including property-based tests over arbitrary valid inputs.
 import fc from "fast-check";
 import {
   configurationSetArnFor,
