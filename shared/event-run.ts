@@ -7,7 +7,13 @@ import { loadConfig, type Config } from "./config";
 import { AutowireError, describeError, MalformedEventError } from "./errors";
 import { reconcile } from "./reconcile";
 import type { ReportEntry } from "./report";
-import { addOutcomeMetrics, createLogger, createMetrics } from "./telemetry";
+import {
+  addOutcomeMetrics,
+  createLogger,
+  createMetrics,
+  IGNORED_EVENTS_METRIC,
+  MALFORMED_EVENTS_METRIC,
+} from "./telemetry";
 
 /** The two things we need from Lambda's Context, so this module stays free of Lambda types. */
 export interface InvocationContext {
@@ -96,7 +102,7 @@ interface Scope {
 
 function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): EventRunResult {
   deps.logger[level](`event ignored: ${reason}`);
-  deps.metrics.addMetric("IgnoredEvents", MetricUnit.Count, 1);
+  deps.metrics.addMetric(IGNORED_EVENTS_METRIC, MetricUnit.Count, 1);
   return { status: "ignored", reason };
 }
 
@@ -158,7 +164,7 @@ export async function reconcileFromEvent(
     return await run(event, context, eventNames, deps);
   } catch (err) {
     if (err instanceof MalformedEventError) {
-      deps.metrics.addMetric("MalformedEvents", MetricUnit.Count, 1);
+      deps.metrics.addMetric(MALFORMED_EVENTS_METRIC, MetricUnit.Count, 1);
       deps.logger.error("malformed event: sending it to the dead-letter queue", {
         error: err.message,
         event,

@@ -15,6 +15,10 @@ export function createMetrics(): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 }
 
+/** Events an event function ignored (failed calls, other regions, nothing of ours) and events it could not read. */
+export const IGNORED_EVENTS_METRIC = "IgnoredEvents";
+export const MALFORMED_EVENTS_METRIC = "MalformedEvents";
+
 /** `Created`, `Updated`, … for the event functions; `BackfillCreated`, … for the backfill's run totals. */
 export function outcomeMetricName(outcome: Outcome, prefix: "" | "Backfill" = ""): string {
   return `${prefix}${outcome[0]!.toUpperCase()}${outcome.slice(1)}`;
