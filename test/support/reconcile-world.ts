@@ -21,6 +21,7 @@ import { ALL_EVENT_TYPES, loadConfig, type Environment } from "../../shared/conf
 import { permissionsPolicyFor, trustPolicyFor } from "../../shared/policies";
 import type { Clock, CoreDeps } from "../../shared/deps";
 import { reconcile } from "../../shared/reconcile";
+import type { ReportEntry } from "../../shared/report";
 
 export const REGION = "eu-west-1";
 export const ACCOUNT = "111122223333";
@@ -178,6 +179,30 @@ export function givenRole(
       PolicyName: "firehose-put-record-batch",
       PolicyDocument: encoded(inlinePolicy),
     });
+}
+
+/** A set opted in with `enabled`, its stream ACTIVE, no event destination yet (the role is up to the test). */
+export function givenOptedInSet(): void {
+  givenSet({ "ses-firehose": "enabled" });
+  givenStream();
+  givenDestinations([]);
+}
+
+/** A set that has just opted in with `enabled`: the stream is ACTIVE, the set has no destination and there is no role. */
+export function givenNewOptedInSet(): void {
+  givenOptedInSet();
+  givenRole(undefined);
+}
+
+/** The entry of a set wired for the first time: the three writes, our role and the default stream. */
+export function createdEntry(): ReportEntry {
+  return {
+    configurationSet: SET,
+    outcome: "created",
+    actions: ["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"],
+    roleArn: roleArn(),
+    deliveryStreamArn: STREAM_ARN,
+  };
 }
 
 export function givenCorrectlyWiredSet(): void {

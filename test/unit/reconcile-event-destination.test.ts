@@ -11,100 +11,82 @@ import {
 } from "@aws-sdk/client-sesv2";
 import { ALL_EVENT_TYPES } from "../../shared/config";
 import { reconcile } from "../../shared/reconcile";
-import {
-  ACCOUNT,
-  SET,
-  STREAM_ARN,
-  OTHER_STREAM_ARN,
-  ses,
-  iam,
-  sleeps,
-  depsWith,
-  writesSent,
-  givenSet,
-  givenStream,
-  givenDestinations,
-  ourDestination,
-  expectedDestinationInput,
-  foreignDestination,
-  roleArn,
-  without,
-  ourRole,
-  givenRole,
-  givenCorrectlyWiredSet,
-} from "../support/reconcile-world";
+import * as world from "../support/reconcile-world";
 
 describe("drift is repaired with the minimal write", () => {
   it.each([
-    { drift: "a disabled destination", destination: () => ourDestination({ Enabled: false }) },
+    { drift: "a disabled destination", destination: () => world.ourDestination({ Enabled: false }) },
     {
       drift: "another role ARN",
       destination: () =>
-        ourDestination({
+        world.ourDestination({
           KinesisFirehoseDestination: {
-            IamRoleArn: `arn:aws:iam::${ACCOUNT}:role/hand-made`,
-            DeliveryStreamArn: STREAM_ARN,
+            IamRoleArn: `arn:aws:iam::${world.ACCOUNT}:role/hand-made`,
+            DeliveryStreamArn: world.STREAM_ARN,
           },
         }),
     },
     {
       drift: "another stream ARN",
       destination: () =>
-        ourDestination({
-          KinesisFirehoseDestination: { IamRoleArn: roleArn(), DeliveryStreamArn: OTHER_STREAM_ARN },
+        world.ourDestination({
+          KinesisFirehoseDestination: {
+            IamRoleArn: world.roleArn(),
+            DeliveryStreamArn: world.OTHER_STREAM_ARN,
+          },
         }),
     },
     {
       drift: "fewer event types",
-      destination: () => ourDestination({ MatchingEventTypes: ["SEND", "BOUNCE"] }),
+      destination: () => world.ourDestination({ MatchingEventTypes: ["SEND", "BOUNCE"] }),
     },
     {
       drift: "ten event types with SEND repeated and OPEN missing",
       destination: () =>
-        ourDestination({
+        world.ourDestination({
           MatchingEventTypes: [...ALL_EVENT_TYPES.filter((type) => type !== "OPEN"), "SEND"],
         }),
     },
     {
       drift: "a destination of another kind with our name",
       destination: () => ({
-        ...foreignDestination,
+        ...world.foreignDestination,
         Name: "ses-firehose-autowire",
         MatchingEventTypes: [...ALL_EVENT_TYPES],
       }),
     },
   ])("updates the destination when it has $drift", async ({ destination }) => {
     // Prepare
-    givenCorrectlyWiredSet();
-    givenDestinations([foreignDestination, destination()]);
-    ses.on(UpdateConfigurationSetEventDestinationCommand).resolves({});
+    world.givenCorrectlyWiredSet();
+    world.givenDestinations([world.foreignDestination, destination()]);
+    world.ses.on(UpdateConfigurationSetEventDestinationCommand).resolves({});
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateConfigurationSetEventDestination"] });
-    expect(writesSent()).toEqual(["UpdateConfigurationSetEventDestination"]);
-    expect(ses).toHaveReceivedCommandWith(
+    expect(world.writesSent()).toEqual(["UpdateConfigurationSetEventDestination"]);
+    expect(world.ses).toHaveReceivedCommandWith(
       UpdateConfigurationSetEventDestinationCommand,
-      expectedDestinationInput(),
+      world.expectedDestinationInput(),
     );
   });
 
   it("moves a set to another stream: new inline policy and updated destination, nothing else", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    givenSet({ "ses-firehose": "other-events" });
-    givenStream("ACTIVE", OTHER_STREAM_ARN);
+    world.givenCorrectlyWiredSet();
+    world.givenSet({ "ses-firehose": "other-events" });
+    world.givenStream("ACTIVE", world.OTHER_STREAM_ARN);
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
       outcome: "updated",
       actions: ["PutRolePolicy", "UpdateConfigurationSetEventDestination"],
-      deliveryStreamArn: OTHER_STREAM_ARN,
+      deliveryStreamArn: world.OTHER_STREAM_ARN,
     });
   });
 });
@@ -112,31 +94,30 @@ describe("drift is repaired with the minimal write", () => {
 describe("bad input fails the set clearly and creates nothing", () => {
   it("fails before creating the role when the set already has 10 destinations, none ours", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations(Array.from({ length: 10 }, (_, i) => ({ ...foreignDestination, Name: `d${i}` })));
+    world.givenSet({ "ses-firehose": "enabled" });
+    world.givenStream();
+    world.givenDestinations(
+      Array.from({ length: 10 }, (_, i) => ({ ...world.foreignDestination, Name: `d${i}` })),
+    );
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.outcome).toBe("failed");
     expect(entry.error).toMatch(/already has 10 event destinations, the SES maximum.*nothing was created/);
-    expect(iam.calls()).toHaveLength(0);
+    expect(world.iam.calls()).toHaveLength(0);
   });
 
   it("reports SES's LimitExceededException on create in the same words", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    givenRole(undefined);
-    ses
+    world.givenNewOptedInSet();
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new LimitExceededException({ message: "limit", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({ outcome: "failed", actions: ["CreateRole", "PutRolePolicy"] });
@@ -147,40 +128,40 @@ describe("bad input fails the set clearly and creates nothing", () => {
 describe("concurrent reconciles of one set converge without an error", () => {
   it("reads back a destination created meanwhile and leaves it when it is right", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    ses
+    world.givenSet({ "ses-firehose": "enabled" });
+    world.givenStream();
+    world.ses
       .on(GetConfigurationSetEventDestinationsCommand)
       .resolvesOnce({ EventDestinations: [] })
-      .resolves({ EventDestinations: [ourDestination()] });
-    givenRole(ourRole());
-    ses
+      .resolves({ EventDestinations: [world.ourDestination()] });
+    world.givenRole(world.ourRole());
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new AlreadyExistsException({ message: "exists", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({ outcome: "unchanged", actions: [] });
-    expect(ses).not.toHaveReceivedCommand(UpdateConfigurationSetEventDestinationCommand);
+    expect(world.ses).not.toHaveReceivedCommand(UpdateConfigurationSetEventDestinationCommand);
   });
 
   it("updates a destination created meanwhile when it differs", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    ses
+    world.givenSet({ "ses-firehose": "enabled" });
+    world.givenStream();
+    world.ses
       .on(GetConfigurationSetEventDestinationsCommand)
       .resolvesOnce({ EventDestinations: [] })
-      .resolves({ EventDestinations: [ourDestination({ Enabled: false })] });
-    givenRole(ourRole());
-    ses
+      .resolves({ EventDestinations: [world.ourDestination({ Enabled: false })] });
+    world.givenRole(world.ourRole());
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new AlreadyExistsException({ message: "exists", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateConfigurationSetEventDestination"] });
@@ -188,16 +169,14 @@ describe("concurrent reconciles of one set converge without an error", () => {
 
   it("surfaces AlreadyExistsException when the destination cannot be read back", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    givenRole(ourRole());
-    ses
+    world.givenOptedInSet();
+    world.givenRole(world.ourRole());
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new AlreadyExistsException({ message: "exists", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
@@ -209,19 +188,16 @@ describe("concurrent reconciles of one set converge without an error", () => {
 
 describe("IAM propagation", () => {
   const cannotAssume = () =>
-    new BadRequestException({ message: `Could not assume IAM role <${roleArn()}>.`, $metadata: {} });
+    new BadRequestException({ message: `Could not assume IAM role <${world.roleArn()}>.`, $metadata: {} });
 
   function givenNewSet(): void {
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    givenRole(undefined);
+    world.givenNewOptedInSet();
   }
 
   it("retries the destination create until SES can assume the new role, with short jittered waits", async () => {
     // Prepare
     givenNewSet();
-    ses
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejectsOnce(cannotAssume())
       .rejectsOnce(
@@ -233,39 +209,39 @@ describe("IAM propagation", () => {
       .resolves({});
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
       outcome: "created",
       actions: ["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"],
     });
-    expect(ses).toHaveReceivedCommandTimes(CreateConfigurationSetEventDestinationCommand, 3);
-    expect(sleeps).toEqual([500, 500]);
-    expect(iam).toHaveReceivedCommandTimes(CreateRoleCommand, 1);
+    expect(world.ses).toHaveReceivedCommandTimes(CreateConfigurationSetEventDestinationCommand, 3);
+    expect(world.sleeps).toEqual([500, 500]);
+    expect(world.iam).toHaveReceivedCommandTimes(CreateRoleCommand, 1);
   });
 
   it("retries an update of the destination too", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    givenDestinations([ourDestination({ Enabled: false })]);
-    ses.on(UpdateConfigurationSetEventDestinationCommand).rejectsOnce(cannotAssume()).resolves({});
+    world.givenCorrectlyWiredSet();
+    world.givenDestinations([world.ourDestination({ Enabled: false })]);
+    world.ses.on(UpdateConfigurationSetEventDestinationCommand).rejectsOnce(cannotAssume()).resolves({});
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.outcome).toBe("updated");
-    expect(ses).toHaveReceivedCommandTimes(UpdateConfigurationSetEventDestinationCommand, 2);
+    expect(world.ses).toHaveReceivedCommandTimes(UpdateConfigurationSetEventDestinationCommand, 2);
   });
 
   it("gives up when the configured budget is spent and says why", async () => {
     // Prepare
     givenNewSet();
-    ses.on(CreateConfigurationSetEventDestinationCommand).rejects(cannotAssume());
+    world.ses.on(CreateConfigurationSetEventDestinationCommand).rejects(cannotAssume());
 
     // Act
-    const entry = await reconcile(SET, depsWith({ PROPAGATION_TIMEOUT_SECONDS: "20" }));
+    const entry = await reconcile(world.SET, world.depsWith({ PROPAGATION_TIMEOUT_SECONDS: "20" }));
 
     // Assess
     expect(entry.outcome).toBe("failed");
@@ -273,53 +249,53 @@ describe("IAM propagation", () => {
       /SES still rejected the role after \d+ attempts .*IAM propagation budget 20 s spent.*Could not assume IAM role/,
     );
     expect(entry.actions).toEqual(["CreateRole", "PutRolePolicy"]);
-    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(20_000);
-    expect(Math.max(...sleeps)).toBeLessThanOrEqual(8_000);
+    expect(world.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(20_000);
+    expect(Math.max(...world.sleeps)).toBeLessThanOrEqual(8_000);
   });
 
   it("keeps the budget inside the Lambda's remaining time", async () => {
     // Prepare
     givenNewSet();
-    ses.on(CreateConfigurationSetEventDestinationCommand).rejects(cannotAssume());
+    world.ses.on(CreateConfigurationSetEventDestinationCommand).rejects(cannotAssume());
 
     // Act
-    const entry = await reconcile(SET, depsWith({}), { remainingTimeMs: () => 12_000 });
+    const entry = await reconcile(world.SET, world.depsWith({}), { remainingTimeMs: () => 12_000 });
 
     // Assess
     expect(entry.outcome).toBe("failed");
-    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(2_000);
+    expect(world.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(2_000);
   });
 
   it("does not retry any other BadRequestException", async () => {
     // Prepare
     givenNewSet();
-    ses
+    world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new BadRequestException({ message: "Invalid event type.", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.error).toBe(
       "CreateConfigurationSetEventDestination failed with BadRequestException: Invalid event type.",
     );
-    expect(ses).toHaveReceivedCommandTimes(CreateConfigurationSetEventDestinationCommand, 1);
-    expect(sleeps).toEqual([]);
+    expect(world.ses).toHaveReceivedCommandTimes(CreateConfigurationSetEventDestinationCommand, 1);
+    expect(world.sleeps).toEqual([]);
   });
 });
 
 describe("unexpected and edge responses", () => {
   it("creates the destination of a set whose destination list comes back empty, on real timers", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    ses.on(GetConfigurationSetEventDestinationsCommand).resolves({});
-    givenRole(undefined);
-    const withRealTimers = without(depsWith(), "clock");
+    world.givenSet({ "ses-firehose": "enabled" });
+    world.givenStream();
+    world.ses.on(GetConfigurationSetEventDestinationsCommand).resolves({});
+    world.givenRole(undefined);
+    const withRealTimers = world.without(world.depsWith(), "clock");
 
     // Act
-    const entry = await reconcile(SET, withRealTimers);
+    const entry = await reconcile(world.SET, withRealTimers);
 
     // Assess
     expect(entry.outcome).toBe("created");
@@ -327,12 +303,12 @@ describe("unexpected and edge responses", () => {
 
   it("replaces our destination when it has no event types at all", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    const withoutTypes = without(ourDestination(), "MatchingEventTypes");
-    givenDestinations([withoutTypes as EventDestination]); // the SDK types promise the field; be safe without it
+    world.givenCorrectlyWiredSet();
+    const withoutTypes = world.without(world.ourDestination(), "MatchingEventTypes");
+    world.givenDestinations([withoutTypes as EventDestination]); // the SDK types promise the field; be safe without it
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.actions).toEqual(["UpdateConfigurationSetEventDestination"]);

@@ -14,104 +14,85 @@ import {
 } from "@aws-sdk/client-iam";
 import { permissionsPolicyFor, trustPolicyFor } from "../../shared/policies";
 import { reconcile } from "../../shared/reconcile";
-import {
-  REGION,
-  ACCOUNT,
-  SET,
-  STREAM_ARN,
-  OTHER_STREAM_ARN,
-  BOUNDARY_ARN,
-  ses,
-  iam,
-  firehose,
-  depsWith,
-  writesSent,
-  noSuchEntity,
-  givenSet,
-  givenStream,
-  givenDestinations,
-  ourDestination,
-  roleName,
-  without,
-  encoded,
-  ourRole,
-  givenRole,
-  givenCorrectlyWiredSet,
-} from "../support/reconcile-world";
+import * as world from "../support/reconcile-world";
 
 describe("a configuration set that is already correct", () => {
   it("accepts a boundary that is already in place", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    givenRole(
-      ourRole({
+    world.givenCorrectlyWiredSet();
+    world.givenRole(
+      world.ourRole({
         PermissionsBoundary: {
-          PermissionsBoundaryArn: BOUNDARY_ARN,
+          PermissionsBoundaryArn: world.BOUNDARY_ARN,
           PermissionsBoundaryType: "PermissionsBoundaryPolicy",
         },
       }),
     );
 
     // Act
-    const entry = await reconcile(SET, depsWith({ PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN }));
+    const entry = await reconcile(
+      world.SET,
+      world.depsWith({ PERMISSIONS_BOUNDARY_ARN: world.BOUNDARY_ARN }),
+    );
 
     // Assess
     expect(entry.outcome).toBe("unchanged");
-    expect(writesSent()).toEqual([]);
+    expect(world.writesSent()).toEqual([]);
   });
 });
 
 describe("drift is repaired with the minimal write", () => {
-  const otherSetTrust = trustPolicyFor(REGION, ACCOUNT, "someone-else");
+  const otherSetTrust = trustPolicyFor(world.REGION, world.ACCOUNT, "someone-else");
 
   it.each([
     {
       drift: "a changed trust policy",
-      prepare: (): void => givenRole(ourRole({ AssumeRolePolicyDocument: encoded(otherSetTrust) })),
+      prepare: (): void =>
+        world.givenRole(world.ourRole({ AssumeRolePolicyDocument: world.encoded(otherSetTrust) })),
       write: "UpdateAssumeRolePolicy",
       input: {
-        RoleName: () => roleName,
-        PolicyDocument: () => JSON.stringify(trustPolicyFor(REGION, ACCOUNT, SET)),
+        RoleName: () => world.roleName,
+        PolicyDocument: () => JSON.stringify(trustPolicyFor(world.REGION, world.ACCOUNT, world.SET)),
       },
     },
     {
       drift: "a changed inline policy",
-      prepare: (): void => givenRole(ourRole(), permissionsPolicyFor(OTHER_STREAM_ARN)),
+      prepare: (): void => world.givenRole(world.ourRole(), permissionsPolicyFor(world.OTHER_STREAM_ARN)),
       write: "PutRolePolicy",
       input: {
-        RoleName: () => roleName,
+        RoleName: () => world.roleName,
         PolicyName: () => "firehose-put-record-batch",
-        PolicyDocument: () => JSON.stringify(permissionsPolicyFor(STREAM_ARN)),
+        PolicyDocument: () => JSON.stringify(permissionsPolicyFor(world.STREAM_ARN)),
       },
     },
     {
       drift: "a missing inline policy",
-      prepare: (): void => givenRole(ourRole(), null),
+      prepare: (): void => world.givenRole(world.ourRole(), null),
       write: "PutRolePolicy",
       input: {
-        RoleName: () => roleName,
-        PolicyDocument: () => JSON.stringify(permissionsPolicyFor(STREAM_ARN)),
+        RoleName: () => world.roleName,
+        PolicyDocument: () => JSON.stringify(permissionsPolicyFor(world.STREAM_ARN)),
       },
     },
     {
       drift: "a missing permissions boundary",
       prepare: (): void => undefined,
-      env: { PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN },
+      env: { PERMISSIONS_BOUNDARY_ARN: world.BOUNDARY_ARN },
       write: "PutRolePermissionsBoundary",
-      input: { RoleName: () => roleName, PermissionsBoundary: () => BOUNDARY_ARN },
+      input: { RoleName: () => world.roleName, PermissionsBoundary: () => world.BOUNDARY_ARN },
     },
   ])("repairs $drift on the role", async ({ prepare, write, input, env }) => {
     // Prepare
-    givenCorrectlyWiredSet();
+    world.givenCorrectlyWiredSet();
     prepare();
 
     // Act
-    const entry = await reconcile(SET, depsWith(env ?? {}));
+    const entry = await reconcile(world.SET, world.depsWith(env ?? {}));
 
     // Assess
-    const sent = iam.calls().find((call) => call.args[0].constructor.name === `${write}Command`);
+    const sent = world.iam.calls().find((call) => call.args[0].constructor.name === `${write}Command`);
     expect(entry).toMatchObject({ outcome: "updated", actions: [write] });
-    expect(writesSent()).toEqual([write]);
+    expect(world.writesSent()).toEqual([write]);
     expect(sent?.args[0].input).toMatchObject(
       Object.fromEntries(Object.entries(input).map(([key, value]) => [key, value()])),
     );
@@ -121,10 +102,10 @@ describe("drift is repaired with the minimal write", () => {
 describe("a configuration set that opts out", () => {
   it("removes policies someone added to our role before deleting it", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "disabled" });
-    givenDestinations([]);
-    givenRole(ourRole());
-    iam
+    world.givenSet({ "ses-firehose": "disabled" });
+    world.givenDestinations([]);
+    world.givenRole(world.ourRole());
+    world.iam
       .on(DeleteRoleCommand)
       .rejectsOnce(
         new DeleteConflictException({
@@ -133,25 +114,25 @@ describe("a configuration set that opts out", () => {
         }),
       )
       .resolves({});
-    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ["extra"] });
-    iam.on(ListAttachedRolePoliciesCommand).resolves({
+    world.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ["extra"] });
+    world.iam.on(ListAttachedRolePoliciesCommand).resolves({
       AttachedPolicies: [{ PolicyName: "ReadOnly", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }],
     });
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
       outcome: "removed",
       actions: ["DeleteRolePolicy", "DeleteRolePolicy", "DetachRolePolicy", "DeleteRole"],
     });
-    expect(iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, {
-      RoleName: roleName,
+    expect(world.iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, {
+      RoleName: world.roleName,
       PolicyName: "extra",
     });
-    expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, {
-      RoleName: roleName,
+    expect(world.iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, {
+      RoleName: world.roleName,
       PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
     });
   });
@@ -159,23 +140,23 @@ describe("a configuration set that opts out", () => {
 
 describe("bad input fails the set clearly and creates nothing", () => {
   it("refuses to adopt a role with our name that lacks our marks", async () => {
-    for (const role of [ourRole({ Path: "/" }), ourRole({ Tags: [] })]) {
+    for (const role of [world.ourRole({ Path: "/" }), world.ourRole({ Tags: [] })]) {
       // Prepare
-      ses.reset();
-      iam.reset();
-      firehose.reset();
-      givenCorrectlyWiredSet();
-      givenRole(role);
+      world.ses.reset();
+      world.iam.reset();
+      world.firehose.reset();
+      world.givenCorrectlyWiredSet();
+      world.givenRole(role);
 
       // Act
-      const entry = await reconcile(SET, depsWith());
+      const entry = await reconcile(world.SET, world.depsWith());
 
       // Assess
       expect(entry.outcome).toBe("failed");
       expect(entry.error).toMatch(
-        new RegExp(`IAM role ${roleName} already exists but is not managed by ses-firehose-autowire`),
+        new RegExp(`IAM role ${world.roleName} already exists but is not managed by ses-firehose-autowire`),
       );
-      expect(writesSent()).toEqual([]);
+      expect(world.writesSent()).toEqual([]);
     }
   });
 });
@@ -183,15 +164,15 @@ describe("bad input fails the set clearly and creates nothing", () => {
 describe("concurrent reconciles of one set converge without an error", () => {
   it("reads back a role created meanwhile and completes it", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    iam.on(GetRoleCommand).rejectsOnce(noSuchEntity()).resolves({ Role: ourRole() });
-    iam.on(GetRolePolicyCommand).rejects(noSuchEntity());
-    iam.on(CreateRoleCommand).rejects(new EntityAlreadyExistsException({ message: "exists", $metadata: {} }));
+    world.givenOptedInSet();
+    world.iam.on(GetRoleCommand).rejectsOnce(world.noSuchEntity()).resolves({ Role: world.ourRole() });
+    world.iam.on(GetRolePolicyCommand).rejects(world.noSuchEntity());
+    world.iam
+      .on(CreateRoleCommand)
+      .rejects(new EntityAlreadyExistsException({ message: "exists", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
@@ -202,20 +183,20 @@ describe("concurrent reconciles of one set converge without an error", () => {
 
   it("fails clearly if the role that already exists is not ours", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    iam.on(GetRoleCommand).resolves({ Role: ourRole({ Path: "/", Tags: [] }) });
-    iam.on(CreateRoleCommand).rejects(new EntityAlreadyExistsException({ message: "exists", $metadata: {} }));
+    world.givenOptedInSet();
+    world.iam.on(GetRoleCommand).resolves({ Role: world.ourRole({ Path: "/", Tags: [] }) });
+    world.iam
+      .on(CreateRoleCommand)
+      .rejects(new EntityAlreadyExistsException({ message: "exists", $metadata: {} }));
 
     // Act: the run's listing of our path does not show it, so CreateRole is tried before any read
-    const entry = await reconcile(SET, depsWith({}), { managedRoleNames: new Set() });
+    const entry = await reconcile(world.SET, world.depsWith({}), { managedRoleNames: new Set() });
 
     // Assess
     expect(entry.outcome).toBe("failed");
     expect(entry.error).toMatch(/not managed by ses-firehose-autowire/);
     expect(entry.actions).toEqual([]);
-    expect(writesSent()).toEqual(["CreateRole"]); // the one IAM refused; nothing else was attempted
+    expect(world.writesSent()).toEqual(["CreateRole"]); // the one IAM refused; nothing else was attempted
   });
 });
 
@@ -225,36 +206,30 @@ describe("unexpected and edge responses", () => {
 
   it("reports the account's role quota when CreateRole is refused", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    givenRole(undefined);
-    iam
+    world.givenNewOptedInSet();
+    world.iam
       .on(CreateRoleCommand)
       .rejects(serviceError("LimitExceededException", "Cannot exceed quota for RolesPerAccount: 1000"));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.error).toBe(
       "CreateRole failed with LimitExceededException: Cannot exceed quota for RolesPerAccount: 1000",
     );
-    expect(writesSent()).toEqual(["CreateRole"]);
+    expect(world.writesSent()).toEqual(["CreateRole"]);
   });
 
   it("surfaces EntityAlreadyExists when the role vanished again before it could be read back", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "enabled" });
-    givenStream();
-    givenDestinations([]);
-    givenRole(undefined);
-    iam
+    world.givenNewOptedInSet();
+    world.iam
       .on(CreateRoleCommand)
       .rejects(new EntityAlreadyExistsException({ message: "Role exists.", $metadata: {} }));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.error).toBe("CreateRole failed with EntityAlreadyExistsException: Role exists.");
@@ -262,26 +237,26 @@ describe("unexpected and edge responses", () => {
 
   it("fails when the inline policy cannot be read", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    iam.on(GetRolePolicyCommand).rejects(serviceError("AccessDenied", "no iam:GetRolePolicy"));
+    world.givenCorrectlyWiredSet();
+    world.iam.on(GetRolePolicyCommand).rejects(serviceError("AccessDenied", "no iam:GetRolePolicy"));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.error).toBe("GetRolePolicy failed with AccessDenied: no iam:GetRolePolicy");
-    expect(writesSent()).toEqual([]);
+    expect(world.writesSent()).toEqual([]);
   });
 
   it("fails when DeleteRole is refused for another reason, after removing the destination", async () => {
     // Prepare
-    givenSet({ "ses-firehose": "disabled" });
-    givenDestinations([ourDestination()]);
-    givenRole(ourRole());
-    iam.on(DeleteRoleCommand).rejects(serviceError("UnmodifiableEntityException", "protected"));
+    world.givenSet({ "ses-firehose": "disabled" });
+    world.givenDestinations([world.ourDestination()]);
+    world.givenRole(world.ourRole());
+    world.iam.on(DeleteRoleCommand).rejects(serviceError("UnmodifiableEntityException", "protected"));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({
@@ -293,17 +268,17 @@ describe("unexpected and edge responses", () => {
 
   it("deletes a role whose conflict cleared by itself", async () => {
     // Prepare
-    givenSet(undefined);
-    givenRole(ourRole());
-    iam
+    world.givenSet(undefined);
+    world.givenRole(world.ourRole());
+    world.iam
       .on(DeleteRoleCommand)
       .rejectsOnce(new DeleteConflictException({ message: "conflict", $metadata: {} }))
       .resolves({});
-    iam.on(ListRolePoliciesCommand).resolves({});
-    iam.on(ListAttachedRolePoliciesCommand).resolves({});
+    world.iam.on(ListRolePoliciesCommand).resolves({});
+    world.iam.on(ListAttachedRolePoliciesCommand).resolves({});
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry).toMatchObject({ outcome: "removed", actions: ["DeleteRolePolicy", "DeleteRole"] });
@@ -311,14 +286,14 @@ describe("unexpected and edge responses", () => {
 
   it("never adopts an untagged role with our name", async () => {
     // Prepare
-    givenCorrectlyWiredSet();
-    givenRole(without(ourRole(), "Tags"));
+    world.givenCorrectlyWiredSet();
+    world.givenRole(world.without(world.ourRole(), "Tags"));
 
     // Act
-    const entry = await reconcile(SET, depsWith());
+    const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
     expect(entry.outcome).toBe("failed");
-    expect(writesSent()).toEqual([]);
+    expect(world.writesSent()).toEqual([]);
   });
 });
