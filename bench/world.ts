@@ -82,16 +82,13 @@ export function seedSet(sim: Simulator, config: Config, name: string, state: Set
     case "new":
       sim.state.createConfigurationSet(name, { [TAG_KEY]: "enabled" });
       return;
-    case "correct":
-      sim.state.createConfigurationSet(name, { [TAG_KEY]: "enabled" });
-      seedOurRole();
-      seedOurDestination();
-      return;
     case "notOptedIn":
       sim.state.createConfigurationSet(name, { team: "mail" });
       return;
+    case "correct":
     case "optedOutLeftovers":
-      sim.state.createConfigurationSet(name, { [TAG_KEY]: "disabled" });
+      // Wired as reconcile wires a set; opted out afterwards for the leftovers.
+      sim.state.createConfigurationSet(name, { [TAG_KEY]: state === "correct" ? "enabled" : "disabled" });
       seedOurRole();
       seedOurDestination();
       return;

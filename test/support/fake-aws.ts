@@ -222,21 +222,14 @@ export class FakeAws {
         return { ConfigurationSetName: input.ConfigurationSetName, Tags: this.set(input).tags };
       case "GetConfigurationSetEventDestinationsCommand":
         return { EventDestinations: [...this.set(input).destinations.values()] };
-      case "CreateConfigurationSetEventDestinationCommand": {
-        const set = this.set(input);
-        const name = input.EventDestinationName as string;
-        if (set.destinations.has(name))
-          throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
-        set.destinations.set(name, {
-          Name: name,
-          ...(input.EventDestination as EventDestinationDefinition),
-        } as EventDestination);
-        return {};
-      }
+      case "CreateConfigurationSetEventDestinationCommand":
       case "UpdateConfigurationSetEventDestinationCommand": {
         const set = this.set(input);
         const name = input.EventDestinationName as string;
-        if (!set.destinations.has(name))
+        const creating = command === "CreateConfigurationSetEventDestinationCommand";
+        if (creating && set.destinations.has(name))
+          throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
+        if (!creating && !set.destinations.has(name))
           throw new NotFoundException({ message: `${name} does not exist`, $metadata: {} });
         set.destinations.set(name, {
           Name: name,
