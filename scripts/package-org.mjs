@@ -17,10 +17,10 @@ import { functionBuildsFrom } from "./build.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** StackSets take a template body of at most 51,200 bytes (CreateStackSet API reference, TemplateBody). */
-export const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
+const TEMPLATE_BODY_LIMIT_BYTES = 51_200;
 
 /** Parameters added to template.yaml's: where each region's stacks find the zips. */
-export const CODE_PARAMETERS = {
+const CODE_PARAMETERS = {
   CodeBucketPrefix: {
     Type: "String",
     // <prefix>-<region> must be a bucket name (S3 bucket naming rules) in every region, the longest of which has 15
@@ -51,7 +51,7 @@ const ZIP_ENTRY = {
 };
 
 /** A zip of the given files, entries sorted by name, with fixed timestamps and permissions. */
-export function deterministicZip(files) {
+function deterministicZip(files) {
   const zip = new yazl.ZipFile();
   for (const name of Object.keys(files).sort()) zip.addBuffer(files[name], name, ZIP_ENTRY);
   zip.end();
@@ -83,7 +83,7 @@ async function packageFunction(fn, dist) {
 }
 
 /** Lambda `Code` of a function in the organization template: the zip in the bucket of the stack's own region. */
-export function regionalCode(zipName) {
+function regionalCode(zipName) {
   return {
     S3Bucket: { "Fn::Sub": "${CodeBucketPrefix}-${AWS::Region}" },
     S3Key: { "Fn::Sub": `\${CodeKeyPrefix}${zipName}` },
@@ -115,7 +115,7 @@ function translatorInput(template, packaged) {
 }
 
 /** Runs scripts/sam-translate.py (the official SAM translator) over a template. */
-export function samTranslate(template) {
+function samTranslate(template) {
   const result = spawnSync("python3", [path.join(root, "scripts", "sam-translate.py")], {
     input: JSON.stringify(template),
     encoding: "utf8",
@@ -139,7 +139,7 @@ const PARTITION_ARN = "arn:${AWS::Partition}:";
  * Every literal `arn:aws:` the translator wrote (managed-policy ARNs) becomes `arn:${AWS::Partition}:`, so the
  * template deploys in every partition: plain strings turn into Fn::Sub (escaping any `${`), Fn::Sub strings are edited.
  */
-export function withPartitionArns(value) {
+function withPartitionArns(value) {
   if (typeof value === "string")
     return value.includes("arn:aws:")
       ? { "Fn::Sub": value.replaceAll("${", "${!").replaceAll("arn:aws:", PARTITION_ARN) }
@@ -168,7 +168,7 @@ const FORBIDDEN_LITERALS = [
 ];
 
 /** The plain template, checked: no transform, no SAM type, no literal partition/account/region, code in S3. */
-export function organizationTemplate(translated, packaged) {
+function organizationTemplate(translated, packaged) {
   const template = { ...translated };
   template.Resources = withPartitionArns(translated.Resources);
   if (translated.Outputs !== undefined) template.Outputs = withPartitionArns(translated.Outputs);

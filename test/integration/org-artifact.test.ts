@@ -164,6 +164,9 @@ describe("the organization template (dist/org/template.json)", () => {
   });
 
   it("has the logical IDs of template.yaml transformed directly by the SAM translator", () => {
+    const sam = loadTemplate();
+    expect(Object.keys(org.Resources)).toEqual(expect.arrayContaining(Object.keys(sam.Resources)));
+    expect(Object.keys(org.Parameters)).toEqual(expect.arrayContaining(Object.keys(sam.Parameters)));
     expect(Object.keys(org.Resources).sort()).toEqual(Object.keys(direct.Resources).sort());
     expect(Object.keys(org.Outputs ?? {}).sort()).toEqual(Object.keys(direct.Outputs ?? {}).sort());
     expect(org.Conditions).toEqual(direct.Conditions);
