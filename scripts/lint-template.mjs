@@ -10,7 +10,9 @@ const lint = spawnSync("cfn-lint", ["--include-checks", "I", "--", "template.yam
   stdio: "inherit",
 });
 if (lint.error?.code === "ENOENT") {
-  console.log("cfn-lint is not on the PATH: template.yaml not linted (install it with `pip install cfn-lint`).");
+  console.log(
+    "cfn-lint is not on the PATH: template.yaml not linted (install it with `pip install cfn-lint`).",
+  );
 } else if (lint.error !== undefined) {
   console.error(`cfn-lint could not run: ${lint.error.message}`);
   process.exitCode = 2;
