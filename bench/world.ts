@@ -15,7 +15,7 @@ import {
 } from "../shared/naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, trustPolicyFor } from "../shared/policies";
 import type { CoreDeps } from "../shared/deps";
-import { SERVICE_NAME } from "../shared/telemetry";
+import { DEFAULT_SERVICE_NAME } from "../shared/telemetry";
 import type { Simulator } from "../simulator";
 
 export const STREAM_NAME = "email-events";
@@ -45,7 +45,7 @@ export function simulatorClients(sim: Simulator, maxAttempts = 8): AwsClients {
 }
 
 export function silentLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAME, logLevel: "SILENT" });
+  return new Logger({ serviceName: DEFAULT_SERVICE_NAME, logLevel: "SILENT" });
 }
 
 export function reconcileDeps(sim: Simulator, config: Config, clients: AwsClients): CoreDeps {

@@ -8,8 +8,8 @@ import { runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
 import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
-import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
-import { progressLine, reportTable } from "./render";
+import { buildReport } from "../shared/report";
+import { progressBar, reportTable } from "./render";
 
 export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--json] [--region R] [--concurrency N]
 
@@ -36,7 +36,6 @@ Exit codes: 0 nothing failed, 1 a configuration set failed (or the run could not
 `;
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const PROGRESS_REDRAW_MS = 100;
 
 export interface CliClients extends AwsClients {
   sts: STSClient;
@@ -56,7 +55,6 @@ export interface CliIo {
 export interface CliDeps {
   /** Builds the AWS clients for a region (undefined: the SDK's default chain); replaced in tests. */
   createClients?: (options: { region?: string; maxAttempts: number }) => CliClients;
-  now?: () => number;
   /** The core's logger; default a Powertools Logger at WARN, which writes warnings and errors to stderr. */
   logger?: Logger;
 }
@@ -138,40 +136,8 @@ function defaultClients(options: { region?: string; maxAttempts: number }): CliC
   return { ...createAwsClients(options), sts: new STSClient(sdkClientConfig(options)) };
 }
 
-/** A progress line on stderr, redrawn at most every 100 ms; only on a terminal. */
-function progressReporter(io: CliIo, now: () => number, enabled: boolean) {
-  const started = now();
-  const state = { done: 0, total: 0, totalFinal: false, counts: emptyCounts(), elapsedMs: 0 };
-  let drawnAt = Number.NEGATIVE_INFINITY;
-  const draw = (force: boolean) => {
-    if (!enabled) return;
-    const at = now();
-    if (!force && at - drawnAt < PROGRESS_REDRAW_MS) return;
-    drawnAt = at;
-    state.elapsedMs = at - started;
-    io.stderr.write(`\r\x1b[2K${progressLine(state)}`);
-  };
-  return {
-    listed(names: number, morePages: boolean) {
-      state.total += names;
-      state.totalFinal = !morePages;
-      draw(false);
-    },
-    result(entry: ReportEntry) {
-      state.done += 1;
-      state.counts[entry.outcome] += 1;
-      draw(false);
-    },
-    finish() {
-      draw(true);
-      if (enabled) io.stderr.write("\n");
-    },
-  };
-}
-
 /** Runs the CLI; returns the exit code. Never calls process.exit, so tests run it in-process. */
 export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
-  const now = deps.now ?? (() => performance.now());
   let parsed: Parsed;
   let config;
   try {
@@ -215,7 +181,8 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     return 2;
   }
 
-  const progress = progressReporter(io, now, io.stderr.isTTY === true && !options.json);
+  // Progress only on a terminal, and never with --json (stdout then carries the report alone).
+  const progress = progressBar(io.stderr, io.stderr.isTTY === true && !options.json);
   // Node's Console sends warn and error to stderr: stdout keeps only what main writes there.
   const logger = deps.logger ?? new Logger({ serviceName: CLI_SERVICE_NAME, logLevel: "WARN" });
   try {

@@ -3,16 +3,35 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { OUTCOMES, type Outcome, type OutcomeCounts, type ReportEntry } from "./report";
 
-export const SERVICE_NAME = "ses-firehose-autowire";
-export const METRICS_NAMESPACE = "SesFirehoseAutowire";
+/** Used when POWERTOOLS_SERVICE_NAME is unset or empty (the template sets it to the stack name). */
+export const DEFAULT_SERVICE_NAME = "ses-firehose-autowire";
+/** Used when POWERTOOLS_METRICS_NAMESPACE is unset or empty (the template sets this same value). */
+export const DEFAULT_METRICS_NAMESPACE = "SesFirehoseAutowire";
 
-/** Log level comes from POWERTOOLS_LOG_LEVEL / AWS_LAMBDA_LOG_LEVEL as Powertools reads it (default INFO). */
-export function createLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAME });
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Powertools' standard variables, with this project's defaults when unset: the service name goes into every
+ * log line ("service") and is the metrics' "service" dimension, so two stacks can be told apart.
+ */
+export function telemetrySettings(env: Environment = process.env): {
+  serviceName: string;
+  namespace: string;
+} {
+  return {
+    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || DEFAULT_SERVICE_NAME,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE,
+  };
 }
 
-export function createMetrics(): Metrics {
-  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+/** Log level comes from POWERTOOLS_LOG_LEVEL / AWS_LAMBDA_LOG_LEVEL as Powertools reads it (default INFO). */
+export function createLogger(env: Environment = process.env): Logger {
+  return new Logger({ serviceName: telemetrySettings(env).serviceName });
+}
+
+export function createMetrics(env: Environment = process.env): Metrics {
+  const { serviceName, namespace } = telemetrySettings(env);
+  return new Metrics({ namespace, serviceName });
 }
 
 /** Events an event function ignored (failed calls, other regions, nothing of ours) and events it could not read. */

@@ -60,6 +60,17 @@ describe("function bundles (dist/<function folder>/index.js)", () => {
     },
   );
 
+  it.each(bundles)(
+    "$folder takes the SDK's ES module builds (MainFields module,main), which esbuild can tree-shake",
+    ({ file }) => {
+      const sdk = bundledSources(file).filter(
+        (source) => source.includes("node_modules/@aws-sdk/client-") && source.endsWith(".js"),
+      );
+      expect(sdk.length).toBeGreaterThan(0);
+      expect(sdk.filter((source) => !source.includes("/dist-es/"))).toEqual([]);
+    },
+  );
+
   it.each(bundles)("$folder bundles the AWS SDK and the shared core, and no devDependency", ({ file }) => {
     const sources = bundledSources(file);
     expect(sources.some((source) => source.includes("node_modules/@aws-sdk/client-sesv2/"))).toBe(true);
