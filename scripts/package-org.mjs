@@ -90,7 +90,10 @@ function regionalCode(zipName) {
   };
 }
 
-/** template.yaml made ready for the translator: code in S3 (it refuses local paths), no esbuild Metadata. */
+/** The publishing metadata of the Serverless Application Repository (template.yaml's top-level Metadata). */
+const SAR_METADATA = "AWS::ServerlessRepo::Application";
+
+/** template.yaml made ready for the translator: code in S3 (it refuses local paths), no esbuild or SAR Metadata. */
 function translatorInput(template, packaged) {
   const input = JSON.parse(JSON.stringify(template));
   const taken = Object.keys(CODE_PARAMETERS).filter((name) => input.Parameters?.[name] !== undefined);
@@ -100,6 +103,12 @@ function translatorInput(template, packaged) {
     );
   input.Parameters = { ...input.Parameters, ...CODE_PARAMETERS };
   delete input.Globals?.Function?.CodeUri;
+  // The Serverless Application Repository reads this block when the SAM template is published there; a StackSet
+  // never does, and the organization template is not a SAR application.
+  if (input.Metadata !== undefined) {
+    delete input.Metadata[SAR_METADATA];
+    if (Object.keys(input.Metadata).length === 0) delete input.Metadata;
+  }
   for (const fn of packaged) {
     const resource = input.Resources[fn.logicalId];
     const code = regionalCode(fn.zipName);

@@ -25,6 +25,7 @@ interface PlainTemplate {
   Parameters: Record<string, { AllowedPattern?: string; Default?: string } & Record<string, unknown>>;
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
   [section: string]: unknown;
 }
 
@@ -202,7 +203,7 @@ describe("the organization template (dist/org/template.json)", () => {
     expect(partitionNeutral(statements(org))).toEqual(partitionNeutral(expected));
   });
 
-  it("differs from the direct transform only in code locations, build Metadata, two parameters and ARN partitions", () => {
+  it("differs from the direct transform only in code locations, build and SAR Metadata, two parameters and ARN partitions", () => {
     // (each function's Code is checked above)
     const comparable = (template: PlainTemplate) => {
       const copy = structuredClone(template);
@@ -216,6 +217,9 @@ describe("the organization template (dist/org/template.json)", () => {
         else delete resource.Metadata;
       }
       for (const name of CODE_PARAMETERS) delete copy.Parameters[name];
+      // The SAR publishing block is for the SAM template published to the Serverless Application Repository.
+      delete copy.Metadata?.["AWS::ServerlessRepo::Application"];
+      if (copy.Metadata !== undefined && Object.keys(copy.Metadata).length === 0) delete copy.Metadata;
       return partitionNeutral(copy);
     };
     expect(comparable(org)).toEqual(comparable(direct));
