@@ -316,6 +316,7 @@ export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Pro
     managedRoleNames,
     deliveryStreams: deps.deliveryStreams ?? createDeliveryStreamCache(),
     remainingTimeMs: () => remaining() - reserveMs,
+    ...(deps.optOutEverySet === true ? { optOutEverySet: true } : {}),
     sleep,
     ...(deps.random === undefined ? {} : { random: deps.random }),
     ...(deps.now === undefined ? {} : { now: deps.now }),

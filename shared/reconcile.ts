@@ -73,6 +73,12 @@ export interface ReconcileDeps extends AwsClients {
    * opted in is left to its create and tag events and reported `skipped`, instead of failing on AccessDenied.
    */
   removeOnly?: boolean | undefined;
+  /**
+   * Treat every set as opted out, whatever its tags say (the stack is being uninstalled, docs/uninstall.md): no
+   * GetConfigurationSet, our destination deleted by name (one SES call, NotFound meaning nothing to do) even when
+   * the run's role listing has no role for the set, then our role. Nothing is ever created.
+   */
+  optOutEverySet?: boolean | undefined;
   /** Injected for tests; default setTimeout, Math.random and Date.now. */
   sleep?: ((ms: number) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
@@ -439,24 +445,31 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
   return { configurationSet: run.name, outcome, actions: run.actions, roleArn: role.arn, deliveryStreamArn };
 }
 
+/** Deletes our destination by name; NotFound (no such set, or no such destination) means there is nothing to do. */
+async function deleteOurDestination(run: Run): Promise<void> {
+  const { config, sesv2, logger } = run.deps;
+  await ignoring(["NotFoundException"], async () => {
+    await write(run, "DeleteConfigurationSetEventDestination", () =>
+      sesv2.send(
+        new DeleteConfigurationSetEventDestinationCommand({
+          ConfigurationSetName: run.name,
+          EventDestinationName: config.eventDestinationName,
+        }),
+      ),
+    );
+    logger.info("removed event destination", { eventDestinationName: config.eventDestinationName });
+  });
+}
+
 async function optOut(run: Run, reason: string, setExists: boolean): Promise<ReportEntry> {
-  const { config, sesv2, logger, managedRoleNames } = run.deps;
+  const { config, logger, managedRoleNames } = run.deps;
   const roleKnownAbsent = managedRoleNames !== undefined && !managedRoleNames.has(roleIdentity(run).name);
-  if (setExists && !roleKnownAbsent) {
-    const current = ours(await readDestinations(run), config);
-    if (current !== undefined) {
-      await ignoring(["NotFoundException"], () =>
-        write(run, "DeleteConfigurationSetEventDestination", () =>
-          sesv2.send(
-            new DeleteConfigurationSetEventDestinationCommand({
-              ConfigurationSetName: run.name,
-              EventDestinationName: config.eventDestinationName,
-            }),
-          ),
-        ),
-      );
-      logger.info("removed event destination", { eventDestinationName: config.eventDestinationName });
-    }
+  const uninstalling = run.deps.optOutEverySet === true;
+  if (uninstalling && run.deps.dryRun !== true) {
+    // One SES call per set: a destination may remain on a set whose role was deleted by hand.
+    await deleteOurDestination(run);
+  } else if (setExists && (!roleKnownAbsent || uninstalling)) {
+    if (ours(await readDestinations(run), config) !== undefined) await deleteOurDestination(run);
   }
   await removeRole(run);
   const outcome = run.actions.length > 0 ? "removed" : "skipped";
@@ -486,6 +499,7 @@ export async function reconcile(configurationSetName: string, deps: ReconcileDep
     return { configurationSet: configurationSetName, outcome: "failed", actions: [], error };
   }
   try {
+    if (deps.optOutEverySet) return await optOut(run, "the stack is being uninstalled", true);
     let tags: Tag[];
     try {
       ({ Tags: tags = [] } = await deps.sesv2.send(
