@@ -293,7 +293,8 @@ async function cleanup(
 function failure(request: StackLifecycleRequest, detail: string): CustomResourceAnswer {
   const what = request.RequestType === "Delete" ? "Cleanup failed" : `${request.RequestType} failed`;
   const remedy = request.RequestType === "Delete" ? ` ${cleanupRemedy(request)}` : "";
-  return answerFor(request, "FAILED", `${what}: ${detail}${remedy}`);
+  const sentence = /[.!?)]$/.test(detail) ? detail : `${detail}.`;
+  return answerFor(request, "FAILED", `${what}: ${sentence}${remedy}`);
 }
 
 function failedAnswer(request: StackLifecycleRequest, err: unknown): CustomResourceAnswer {

@@ -437,5 +437,5 @@ describe("StackLifecycleFunction deleting 2,000 managed sets at SES's limit, acr
       `2,000-set delete: ${continuations + 1} invocations, ${wallSeconds.toFixed(1)} s, ` +
         `${world.sim.callLog.count({ service: "sesv2" })} SES calls\n`,
     );
-  });
+  }, 400_000);
 });

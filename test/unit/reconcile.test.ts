@@ -721,6 +721,110 @@ describe("remove-only mode (the DeleteConfigurationSet function)", () => {
   });
 });
 
+describe("every set opted out (the stack's uninstall)", () => {
+  const uninstall = (extra: Partial<ReconcileDeps> = {}) => depsWith({}, { optOutEverySet: true, ...extra });
+
+  it("removes our destination by name and then our role, whatever the tags say, without reading the set", async () => {
+    // Prepare: a set tagged enabled and wired (its tags must not matter, nor be read)
+    givenCorrectlyWiredSet();
+    ses.on(DeleteConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(SET, uninstall());
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"],
+    });
+    expect(commandsSent()).toEqual([
+      "DeleteConfigurationSetEventDestination",
+      "GetRole",
+      "DeleteRolePolicy",
+      "DeleteRole",
+    ]);
+    expect(ses).toHaveReceivedCommandWith(DeleteConfigurationSetEventDestinationCommand, {
+      ConfigurationSetName: SET,
+      EventDestinationName: "ses-firehose-autowire",
+    });
+  });
+
+  it("removes a destination left on a set whose role the run's listing does not have (deleted by hand)", async () => {
+    // Prepare
+    ses.on(DeleteConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(SET, uninstall({ managedRoleNames: new Set() }));
+
+    // Assess: one SES call, no IAM call
+    expect(entry).toEqual({
+      configurationSet: SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination"],
+    });
+    expect(commandsSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("is skipped, after one SES call, on a set with nothing of ours (NotFound means nothing to delete)", async () => {
+    // Prepare
+    ses.on(DeleteConfigurationSetEventDestinationCommand).rejects(notFound());
+
+    // Act
+    const entry = await reconcile(SET, uninstall({ managedRoleNames: new Set() }));
+
+    // Assess
+    expect(entry).toEqual({ configurationSet: SET, outcome: "skipped", actions: [] });
+    expect(commandsSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("never touches a role with our name that lacks our marks", async () => {
+    // Prepare
+    ses.on(DeleteConfigurationSetEventDestinationCommand).rejects(notFound());
+    givenRole(ourRole({ Tags: [{ Key: "owner", Value: "someone-else" }] }));
+
+    // Act
+    const entry = await reconcile(SET, uninstall());
+
+    // Assess
+    expect(entry.outcome).toBe("skipped");
+    expect(writesSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("fails the set clearly when SES refuses the delete for another reason", async () => {
+    // Prepare
+    ses
+      .on(DeleteConfigurationSetEventDestinationCommand)
+      .rejects(new TooManyRequestsException({ message: "Too many requests", $metadata: {} }));
+
+    // Act
+    const entry = await reconcile(SET, uninstall());
+
+    // Assess
+    expect(entry).toMatchObject({
+      outcome: "failed",
+      error: "DeleteConfigurationSetEventDestination failed with TooManyRequestsException: Too many requests",
+    });
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it("in a dry run reads the destinations (even with no role listed) and plans, writing nothing", async () => {
+    // Prepare
+    givenDestinations([foreignDestination, ourDestination()]);
+
+    // Act
+    const entry = await reconcile(SET, uninstall({ dryRun: true, managedRoleNames: new Set() }));
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination"],
+    });
+    expect(writesSent()).toEqual([]);
+  });
+});
+
 describe("bad input fails the set clearly and creates nothing", () => {
   it.each(["", "has space", "a/b", "n".repeat(65)])(
     "refuses the configuration set name %j without calling AWS",
