@@ -204,7 +204,7 @@ describe("Create", () => {
     expect(answers[0]).toMatchObject({
       Status: "FAILED",
       Reason:
-        "Create failed: AccessDeniedException: User is not authorized to perform: lambda:InvokeFunction",
+        "Create failed: AccessDeniedException: User is not authorized to perform: lambda:InvokeFunction.",
     });
   });
 });
