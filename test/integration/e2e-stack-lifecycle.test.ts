@@ -81,6 +81,21 @@ function seedWiredSet(world: E2eWorld, name: string): void {
   });
 }
 
+/** The Delete CloudFormation sends when the stack (deployed with the template's defaults) is deleted. */
+function deleteRequest(world: E2eWorld, responses: ResponseUrlServer, lifecycle: LambdaContainer) {
+  return lifecycleRequest("Delete", {
+    responseUrl: responses.url(),
+    region: world.region,
+    accountId: world.accountId,
+    serviceToken: lifecycle.functionArn,
+    properties: templateProperties(
+      world,
+      `arn:aws:lambda:${world.region}:${world.accountId}:function:backfill`,
+    ),
+    physicalResourceId: "ses-firehose-autowire/us-east-1/ses-firehose-autowire",
+  });
+}
+
 /** Runs every queued continuation (all addressed to `fn`) in its container until none is left; returns how many ran. */
 async function drainContinuations(world: E2eWorld, fn: LambdaContainer): Promise<number> {
   let ran = 0;
@@ -198,34 +213,37 @@ describe("StackLifecycleFunction answering CloudFormation (Create, Update, Delet
     expect(world.sim.invocations.drain().map((inv) => inv.functionName)).toEqual([backfill.functionArn]);
   });
 
-  it("Create with BackfillOnDeploy false: SUCCESS and no invoke", async () => {
+  it.each([
+    [
+      "Create with BackfillOnDeploy false: SUCCESS and no invoke",
+      "Create" as const,
+      { BackfillOnDeploy: "false" },
+      { Status: "SUCCESS", Data: { BackfillStarted: "false" } },
+    ],
+    [
+      "Create with an invalid property: FAILED naming it and what is accepted, and no invoke",
+      "Create" as const,
+      { BackfillOnDeploy: "yes" },
+      {
+        Status: "FAILED",
+        Reason: 'Create failed: Property BackfillOnDeploy="yes" is not valid: expected "true" or "false".',
+      },
+    ],
+    [
+      "Delete with CleanupOnDelete false: SUCCESS, no invoke, and everything left in place",
+      "Delete" as const,
+      { CleanupOnDelete: "false" },
+      { Status: "SUCCESS", Reason: expect.stringContaining("left in place") },
+    ],
+  ])("%s", async (_title, type, overrides, expected) => {
     // Prepare
     responses.received.length = 0;
     // Act
-    resultOf(
-      await lifecycle.invoke(request("Create", { properties: { ...properties, BackfillOnDeploy: "false" } })),
-    );
+    resultOf(await lifecycle.invoke(request(type, { properties: { ...properties, ...overrides } })));
     // Assess
-    expect(responses.received[0]?.answer).toMatchObject({
-      Status: "SUCCESS",
-      Data: { BackfillStarted: "false" },
-    });
+    expect(responses.received.map((put) => put.answer)).toEqual([expect.objectContaining(expected)]);
     expect(world.sim.invocations.size).toBe(0);
-  });
-
-  it("Create with an invalid property: FAILED naming it and what is accepted, and no invoke", async () => {
-    // Prepare
-    responses.received.length = 0;
-    // Act
-    resultOf(
-      await lifecycle.invoke(request("Create", { properties: { ...properties, BackfillOnDeploy: "yes" } })),
-    );
-    // Assess
-    expect(responses.received[0]?.answer).toMatchObject({
-      Status: "FAILED",
-      Reason: 'Create failed: Property BackfillOnDeploy="yes" is not valid: expected "true" or "false".',
-    });
-    expect(world.sim.invocations.size).toBe(0);
+    expect(oursLeft(world)).toHaveLength(wired.length * 2);
   });
 
   it("a ResponseURL that fails once: the answer is retried and arrives, once", async () => {
@@ -240,21 +258,6 @@ describe("StackLifecycleFunction answering CloudFormation (Create, Update, Delet
     expect(responses.received.map((put) => put.answer.Status)).toEqual(["SUCCESS"]);
     expect(lifecycle.logRecords().some((r) => r.message === "answer not delivered; retrying")).toBe(true);
     world.sim.invocations.drain();
-  });
-
-  it("Delete with CleanupOnDelete false: SUCCESS and everything left in place", async () => {
-    // Prepare
-    responses.received.length = 0;
-    // Act
-    resultOf(
-      await lifecycle.invoke(request("Delete", { properties: { ...properties, CleanupOnDelete: "false" } })),
-    );
-    // Assess
-    expect(responses.received[0]?.answer).toMatchObject({
-      Status: "SUCCESS",
-      PhysicalResourceId: physicalResourceId,
-    });
-    expect(oursLeft(world)).toHaveLength(wired.length * 2);
   });
 
   it("Delete: one SUCCESS; none of ours left in the region, foreign roles and destinations and another region's role untouched", async () => {
@@ -353,17 +356,7 @@ describe("StackLifecycleFunction when AWS is unreachable during Delete", () => {
     );
     const timeoutMs = 25_000;
     const lifecycle = await world.container("StackLifecycleFunction", { env: endpoints, timeoutMs });
-    const del = lifecycleRequest("Delete", {
-      responseUrl: responses.url(),
-      region: world.region,
-      accountId: world.accountId,
-      serviceToken: lifecycle.functionArn,
-      properties: templateProperties(
-        world,
-        `arn:aws:lambda:${world.region}:${world.accountId}:function:backfill`,
-      ),
-      physicalResourceId: "ses-firehose-autowire/us-east-1/ses-firehose-autowire",
-    });
+    const del = deleteRequest(world, responses, lifecycle);
     // Act
     const invocation = await lifecycle.invoke(del);
     // Assess: the invocation ended by itself (no Lambda timeout), after one FAILED answer
@@ -408,17 +401,7 @@ describe("StackLifecycleFunction deleting 2,000 managed sets at SES's limit, acr
       env: { SES_REQUESTS_PER_SECOND: "20" },
       timeoutMs,
     });
-    const del = lifecycleRequest("Delete", {
-      responseUrl: responses.url(),
-      region: world.region,
-      accountId: world.accountId,
-      serviceToken: lifecycle.functionArn,
-      properties: templateProperties(
-        world,
-        `arn:aws:lambda:${world.region}:${world.accountId}:function:backfill`,
-      ),
-      physicalResourceId: "ses-firehose-autowire/us-east-1/ses-firehose-autowire",
-    });
+    const del = deleteRequest(world, responses, lifecycle);
     world.sim.callLog.reset();
     const started = performance.now();
     // Act: the request, then every continuation the function queued for itself
