@@ -65,7 +65,14 @@ export type StackLifecycleResult =
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-const REQUEST_FIELDS = ["RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId"] as const;
+const REQUEST_FIELDS = [
+  "RequestType",
+  "ResponseURL",
+  "StackId",
+  "RequestId",
+  "LogicalResourceId",
+  "ServiceToken",
+] as const;
 
 function parseRequest(value: unknown): StackLifecycleRequest {
   if (!isRecord(value)) throw new InvalidLifecycleInputError(`Expected a JSON object, got ${typeof value}.`);
@@ -142,12 +149,17 @@ function backfillFunctionArn(request: StackLifecycleRequest): string {
   return value;
 }
 
-/** `ses-firehose-autowire/<region>/<stack name>` from the stack ARN; the same id is echoed on Update and Delete. */
+/** Region and name of the stack, from its ARN (arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>). */
+function stackOf(request: StackLifecycleRequest): { region: string; name: string } {
+  const [, , , region = "", , resource = ""] = request.StackId.split(":");
+  return { region, name: resource.split("/")[1] ?? "<stack>" };
+}
+
+/** `ses-firehose-autowire/<region>/<stack name>`; the same id is echoed on Update and Delete. */
 function physicalResourceIdFor(request: StackLifecycleRequest): string {
   if (request.RequestType !== "Create") return request.PhysicalResourceId;
-  const [, , , region = "", , resource = ""] = request.StackId.split(":");
-  const stackName = resource.split("/")[1] ?? request.LogicalResourceId;
-  return `ses-firehose-autowire/${region}/${stackName}`;
+  const stack = stackOf(request);
+  return `ses-firehose-autowire/${stack.region}/${stack.name}`;
 }
 
 function answerFor(
@@ -167,16 +179,12 @@ function answerFor(
   };
 }
 
-function stackNameOf(request: StackLifecycleRequest): string {
-  return request.StackId.split(":")[5]?.split("/")[1] ?? "<stack>";
-}
-
 /** What a person can do when the cleanup cannot finish: fix and delete again, or delete without it. */
 function cleanupRemedy(request: StackLifecycleRequest): string {
   return (
-    `Fix the cause (log group of ${request.ServiceToken.split(":").pop() ?? "the StackLifecycleFunction"}) ` +
+    `Fix the cause (log group of ${request.ServiceToken.split(":").pop() ?? "StackLifecycleFunction"}) ` +
     "and delete the stack again (the cleanup starts over and skips what is gone), or delete it without the cleanup: " +
-    `aws cloudformation delete-stack --stack-name ${stackNameOf(request)} --retain-resources ${request.LogicalResourceId}`
+    `aws cloudformation delete-stack --stack-name ${stackOf(request).name} --retain-resources ${request.LogicalResourceId}`
   );
 }
 

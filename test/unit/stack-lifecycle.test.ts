@@ -422,7 +422,7 @@ describe("input", () => {
 
   it("says what is accepted", () => {
     expect(() => parseLifecycleInput({})).toThrow(
-      /Not a CloudFormation custom-resource request \(missing or invalid: RequestType, ResponseURL, StackId, RequestId, LogicalResourceId\)\. Accepted: /,
+      /Not a CloudFormation custom-resource request \(missing or invalid: RequestType, ResponseURL, StackId, RequestId, LogicalResourceId, ServiceToken\)\. Accepted: /,
     );
   });
 
