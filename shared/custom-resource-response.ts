@@ -2,6 +2,7 @@
 // the request's pre-signed ResponseURL (empty content type), kept under CloudFormation's 4,096-byte limit, retried.
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { AnswerNotDeliveredError } from "./errors";
 
 /** The response object CloudFormation reads from the ResponseURL (docs/uninstall.md, "The answer"). */
 export interface CustomResourceAnswer {
@@ -18,11 +19,6 @@ export interface CustomResourceAnswer {
 /** "The total size of the response body can't exceed 4096 bytes" (AWS CloudFormation, custom resource response objects). */
 export const MAX_RESPONSE_BYTES = 4096;
 const TRUNCATED = " […truncated: the full text is in the function's log]";
-
-/** The answer could not be delivered to its ResponseURL (every attempt failed, or the URL is not one we may call). */
-export class AnswerNotDeliveredError extends Error {
-  override readonly name = "AnswerNotDeliveredError";
-}
 
 const bytes = (answer: CustomResourceAnswer) => Buffer.byteLength(JSON.stringify(answer), "utf8");
 

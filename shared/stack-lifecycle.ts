@@ -5,7 +5,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
 import type { BackfillPayload, BackfillStep } from "./backfill-run";
 import type { CustomResourceAnswer } from "./custom-resource-response";
-import { describeError } from "./errors";
+import { describeError, InvalidLifecycleInputError } from "./errors";
 import { OUTCOMES } from "./report";
 
 export type StackLifecycleRequest = CloudFormationCustomResourceEvent;
@@ -33,11 +33,6 @@ export const ANSWER_RESERVE_MS = 10_000;
 export const CLEANUP_STOP_MARGIN_MS = 30_000;
 /** CloudFormation's wait when the resource sets no ServiceTimeout (and the most it accepts): one hour. */
 const DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600;
-
-/** The input is neither a CloudFormation custom-resource request nor a continuation this function wrote. */
-export class InvalidLifecycleInputError extends Error {
-  override readonly name = "InvalidLifecycleInputError";
-}
 
 export interface StackLifecycleDeps {
   logger: Logger;

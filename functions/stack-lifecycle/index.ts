@@ -40,17 +40,17 @@ export async function handler(event: unknown, context: Context) {
       attachPacer(clients.sesv2, pacer);
       if (scope === undefined)
         throw new Error(`Cannot read region and account from ${context.invokedFunctionArn}`);
-      return runBackfillStep(payload, {
-        ...clients,
-        config,
-        logger,
-        region: process.env.AWS_REGION ?? scope.region,
-        accountId: scope.account,
-        remainingTimeMs,
-        stopMarginMs: CLEANUP_STOP_MARGIN_MS,
-        reserveMs: 0,
-        optOutEverySet: true,
-      });
+      return runBackfillStep(
+        payload,
+        {
+          ...clients,
+          config,
+          logger,
+          region: process.env.AWS_REGION ?? scope.region,
+          accountId: scope.account,
+        },
+        { remainingTimeMs, stopMarginMs: CLEANUP_STOP_MARGIN_MS, reserveMs: 0, optOutEverySet: true },
+      );
     },
     answer: async (request, answer, remainingTimeMs) => {
       const attempts = await sendAnswer(request.ResponseURL, answer, {

