@@ -100,9 +100,6 @@ function translatorInput(template, packaged) {
     );
   input.Parameters = { ...input.Parameters, ...CODE_PARAMETERS };
   delete input.Globals?.Function?.CodeUri;
-  // The Serverless Application Repository entry is for `sam publish`; a StackSet template has no use for it.
-  delete input.Metadata?.["AWS::ServerlessRepo::Application"];
-  if (input.Metadata !== undefined && Object.keys(input.Metadata).length === 0) delete input.Metadata;
   for (const fn of packaged) {
     const resource = input.Resources[fn.logicalId];
     const code = regionalCode(fn.zipName);
