@@ -40,6 +40,8 @@ export interface BackfillOptions {
   onListed?: (names: number, morePages: boolean) => void;
   /** Called once per configuration set as soon as it is done (progress bars, structured logs). */
   onResult?: (entry: ReportEntry) => void;
+  /** Remove what we made from every set, whatever its tags say (the uninstall, RunOptions.optOutEverySet). */
+  optOutEverySet?: boolean;
 }
 
 export interface BackfillRun {
@@ -163,6 +165,7 @@ export async function runBackfill(
     managedRoleNames,
     deliveryStreams: settings.deliveryStreams,
     remainingTimeMs: () => remaining() - settings.reserveMs,
+    ...(options.optOutEverySet === true ? { optOutEverySet: true } : {}),
   };
 
   const pages = { count: 0 };

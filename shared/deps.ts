@@ -49,6 +49,12 @@ export interface RunOptions {
   deliveryStreams?: DeliveryStreamCache | undefined;
   /** Milliseconds the caller has left (Lambda's getRemainingTimeInMillis); bounds the propagation retries. */
   remainingTimeMs?: (() => number) | undefined;
+  /**
+   * Treat every set as opted out, whatever its tags say (the stack is being uninstalled, docs/uninstall.md): no
+   * GetConfigurationSet, our destination deleted by name (one SES call, NotFound meaning nothing to do) even when
+   * the run's role listing has no role for the set, then our role. Nothing is ever created.
+   */
+  optOutEverySet?: boolean | undefined;
 }
 
 /** CoreDeps with its defaults filled in: the one place they are. */

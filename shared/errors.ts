@@ -60,6 +60,16 @@ export class BackfillStalledError extends AutowireError {
   override readonly name = "BackfillStalledError";
 }
 
+/** The StackLifecycle input is neither a CloudFormation custom-resource request nor a continuation it wrote. */
+export class InvalidLifecycleInputError extends AutowireError {
+  override readonly name = "InvalidLifecycleInputError";
+}
+
+/** A custom-resource answer could not be delivered to its ResponseURL (every attempt failed, or a URL we may not call). */
+export class AnswerNotDeliveredError extends AutowireError {
+  override readonly name = "AnswerNotDeliveredError";
+}
+
 /** Narrows an unknown thrown value to something with a name and a message. */
 export function describeError(err: unknown): { name: string; message: string } {
   if (err instanceof Error) return { name: err.name, message: err.message };

@@ -128,18 +128,22 @@ export async function ensureEventDestination(
 }
 
 /** Deletes our destination if the set has it; one already gone counts as done. */
-export async function removeEventDestination(run: Run): Promise<void> {
+/** Deletes our destination by name; NotFound (no such set, or no such destination) means there is nothing to do. */
+export async function deleteOurDestination(run: Run): Promise<void> {
   const { config, sesv2, logger } = run.deps;
-  if (ours(await readDestinations(run), config) === undefined) return;
-  await ignoring(["NotFoundException"], () =>
-    write(run, "DeleteConfigurationSetEventDestination", () =>
+  await ignoring(["NotFoundException"], async () => {
+    await write(run, "DeleteConfigurationSetEventDestination", () =>
       sesv2.send(
         new DeleteConfigurationSetEventDestinationCommand({
           ConfigurationSetName: run.name,
           EventDestinationName: config.eventDestinationName,
         }),
       ),
-    ),
-  );
-  logger.info("removed event destination", { eventDestinationName: config.eventDestinationName });
+    );
+    logger.info("removed event destination", { eventDestinationName: config.eventDestinationName });
+  });
+}
+
+export async function removeEventDestination(run: Run): Promise<void> {
+  if (ours(await readDestinations(run), run.deps.config) !== undefined) await deleteOurDestination(run);
 }

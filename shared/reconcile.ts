@@ -5,6 +5,7 @@ import { resolveDeliveryStream } from "./delivery-streams";
 import { desiredStateFor } from "./desired-state";
 import { AutowireError, describeError, InvalidConfigurationSetNameError, isAwsError } from "./errors";
 import {
+  deleteOurDestination,
   desiredDestination,
   destinationLimitError,
   ensureEventDestination,
@@ -52,8 +53,13 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
 }
 
 async function optOut(run: Run, reason: string, setExists: boolean): Promise<ReportEntry> {
-  // With the run's role listing, a set whose role is absent cannot have our destination (the role comes first).
-  if (setExists && !roleKnownAbsent(run, roleIdentity(run))) await removeEventDestination(run);
+  if (run.options.optOutEverySet === true && run.options.dryRun !== true) {
+    // Uninstalling: one SES call per set, as a destination may remain on a set whose role was deleted by hand.
+    await deleteOurDestination(run);
+  } else if (setExists && (run.options.optOutEverySet === true || !roleKnownAbsent(run, roleIdentity(run)))) {
+    // With the run's role listing, a set whose role is absent cannot have our destination (the role comes first).
+    await removeEventDestination(run);
+  }
   await removeRole(run);
   const outcome = run.actions.length > 0 ? "removed" : "skipped";
   run.deps.logger.info(
@@ -83,6 +89,7 @@ async function converge(run: Run): Promise<ReportEntry> {
       `Configuration set name "${run.name}" is not valid: expected 1-64 letters, digits, _ or -.`,
     );
   }
+  if (run.options.optOutEverySet === true) return optOut(run, "the stack is being uninstalled", true);
   let tags: Tag[];
   try {
     ({ Tags: tags = [] } = await run.deps.sesv2.send(

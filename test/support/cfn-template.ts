@@ -7,6 +7,7 @@ import { yamlParse } from "yaml-cfn";
 export interface CfnResource {
   Type: string;
   Condition?: string;
+  DependsOn?: string | string[];
   Properties?: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
   DeletionPolicy?: string;

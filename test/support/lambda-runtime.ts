@@ -10,12 +10,13 @@ import { loadTemplate, type CfnTemplate } from "./cfn-template";
 const ROOT = path.join(__dirname, "..", "..");
 const CONTAINER_SCRIPT = path.join(__dirname, "lambda-container.cjs");
 
-/** The four functions of docs/contract.md (their logical IDs in template.yaml). */
+/** The five functions of docs/contract.md (their logical IDs in template.yaml). */
 export const FUNCTION_IDS = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
   "BackfillFunction",
+  "StackLifecycleFunction",
 ] as const;
 export type FunctionId = (typeof FUNCTION_IDS)[number];
 

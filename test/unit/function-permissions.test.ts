@@ -14,18 +14,26 @@ const OTHER_PATH_ROLE = `arn:aws:iam::${TEST_ACCOUNT}:role/other-path/ses-fireho
 const CONFIGURATION_SET = `arn:aws:ses:${TEST_REGION}:${TEST_ACCOUNT}:configuration-set/marketing`;
 const STREAM = `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT}:deliverystream/ses-events`;
 const BACKFILL_ARN = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:BackfillFunction`;
+const LIFECYCLE_ARN = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:StackLifecycleFunction`;
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };
 type FunctionId =
   | "OnConfigurationSetCreatedFunction"
   | "OnConfigurationSetTaggedFunction"
   | "OnConfigurationSetDeletedFunction"
-  | "BackfillFunction";
+  | "BackfillFunction"
+  | "StackLifecycleFunction";
 const ALL_FUNCTIONS: FunctionId[] = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
   "BackfillFunction",
+  "StackLifecycleFunction",
+];
+const EVENT_FUNCTIONS: FunctionId[] = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "OnConfigurationSetDeletedFunction",
 ];
 const WIRING_FUNCTIONS: FunctionId[] = [
   "OnConfigurationSetCreatedFunction",
@@ -312,13 +320,16 @@ describe("everything around it is denied", () => {
     );
   });
 
-  it("only the backfill lists, and it may invoke only itself", async () => {
-    for (const id of ALL_FUNCTIONS.filter((name) => name !== "BackfillFunction")) {
+  it("the event functions neither list nor invoke; the backfill may invoke only itself", async () => {
+    for (const id of EVENT_FUNCTIONS) {
       expect(await decision(id, "ses:ListConfigurationSets", "*")).toBe("ImplicitlyDenied");
       expect(await decision(id, "lambda:InvokeFunction", BACKFILL_ARN)).toBe("ImplicitlyDenied");
     }
     const other = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:Other`;
     expect(await decision("BackfillFunction", "lambda:InvokeFunction", other)).toBe("ImplicitlyDenied");
+    expect(await decision("BackfillFunction", "lambda:InvokeFunction", LIFECYCLE_ARN)).toBe(
+      "ImplicitlyDenied",
+    );
   });
 });
 
@@ -359,4 +370,90 @@ describe("with a permissions boundary configured", () => {
     );
     expect(decisionWithout).toBe("ImplicitlyDenied");
   });
+});
+
+describe("StackLifecycleFunction reads and removes, and creates nothing", () => {
+  const id = "StackLifecycleFunction";
+  /**
+   * Reconcile's reads and removals: what it sends with every set opted out (and its dry run). With every set opted
+   * out it never reads a set's tags (GetConfigurationSet) nor an inline policy to repair it (GetRolePolicy).
+   */
+  const OPT_IN_READS = ["ses:GetConfigurationSet", "iam:GetRolePolicy"];
+  const removalCalls = actionsCalledBy([
+    "shared/reconcile.ts",
+    "shared/role.ts",
+    "shared/event-destination.ts",
+  ]).filter((action) => /^(ses|iam):(Get|List|Delete|Detach)/.test(action) && !OPT_IN_READS.includes(action));
+  const engineCalls = actionsCalledBy([
+    "shared/backfill.ts",
+    "shared/backfill-sources.ts",
+    "shared/backfill-run.ts",
+    "functions/stack-lifecycle/index.ts",
+  ]);
+
+  it("finds the removal and engine calls in the sources", () => {
+    expect(removalCalls).toEqual(
+      expect.arrayContaining([
+        "ses:DeleteConfigurationSetEventDestination",
+        "iam:DeleteRolePolicy",
+        "iam:DeleteRole",
+        "iam:GetRole",
+      ]),
+    );
+    expect(engineCalls).toEqual(
+      expect.arrayContaining(["iam:ListRoles", "ses:ListConfigurationSets", "lambda:InvokeFunction"]),
+    );
+  });
+
+  it("may make every read and removal call of the cleanup, on our path and this region's sets", async () => {
+    for (const action of [
+      ...removalCalls,
+      ...engineCalls.filter((name) => name !== "lambda:InvokeFunction"),
+    ]) {
+      const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
+      expect(`${action}: ${await decision(id, action, resource)}`).toBe(`${action}: Allowed`);
+    }
+  });
+
+  it("may start the backfill and continue itself, and invoke nothing else", async () => {
+    expect(await decision(id, "lambda:InvokeFunction", BACKFILL_ARN)).toBe("Allowed");
+    expect(await decision(id, "lambda:InvokeFunction", LIFECYCLE_ARN)).toBe("Allowed");
+    const other = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:Other`;
+    expect(await decision(id, "lambda:InvokeFunction", other)).toBe("ImplicitlyDenied");
+  });
+
+  it.each([{}, { PermissionsBoundaryArn: BOUNDARY }])(
+    "has no iam:CreateRole, no iam:PassRole and no write but removal (parameters %j)",
+    async (parameters) => {
+      const context = { "iam:PassedToService": "ses.amazonaws.com", "iam:PermissionsBoundary": BOUNDARY };
+      for (const action of [
+        "iam:CreateRole",
+        "iam:PassRole",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:TagRole",
+        "iam:UntagRole",
+      ]) {
+        expect(`${action}: ${await decision(id, action, PATH_ROLE, context, parameters)}`).toBe(
+          `${action}: ImplicitlyDenied`,
+        );
+      }
+      for (const action of [
+        "ses:CreateConfigurationSetEventDestination",
+        "ses:UpdateConfigurationSetEventDestination",
+        "ses:TagResource",
+        "ses:UntagResource",
+        "ses:DeleteConfigurationSet",
+        ...OPT_IN_READS.filter((action) => action.startsWith("ses:")),
+      ]) {
+        expect(`${action}: ${await decision(id, action, CONFIGURATION_SET, {}, parameters)}`).toBe(
+          `${action}: ImplicitlyDenied`,
+        );
+      }
+      expect(await decision(id, "firehose:DescribeDeliveryStream", STREAM, {}, parameters)).toBe(
+        "ImplicitlyDenied",
+      );
+    },
+  );
 });

@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-sesv2";
 import { loadConfig } from "../../shared/config";
 import { permissionsPolicyFor, trustPolicyFor } from "../../shared/policies";
+import type { RunOptions } from "../../shared/deps";
 import { reconcile } from "../../shared/reconcile";
 import * as world from "../support/reconcile-world";
 
@@ -320,6 +321,111 @@ describe("remove-only mode (the DeleteConfigurationSet function)", () => {
       "DeleteRolePolicy",
       "DeleteRole",
     ]);
+  });
+});
+
+describe("every set opted out (the stack's uninstall)", () => {
+  const uninstall = (extra: RunOptions = {}) =>
+    [world.depsWith(), { optOutEverySet: true, ...extra }] as const;
+
+  it("removes our destination by name and then our role, whatever the tags say, without reading the set", async () => {
+    // Prepare: a set tagged enabled and wired (its tags must not matter, nor be read)
+    world.givenCorrectlyWiredSet();
+    world.ses.on(DeleteConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall());
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: world.SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"],
+    });
+    expect(world.commandsSent()).toEqual([
+      "DeleteConfigurationSetEventDestination",
+      "GetRole",
+      "DeleteRolePolicy",
+      "DeleteRole",
+    ]);
+    expect(world.ses).toHaveReceivedCommandWith(DeleteConfigurationSetEventDestinationCommand, {
+      ConfigurationSetName: world.SET,
+      EventDestinationName: "ses-firehose-autowire",
+    });
+  });
+
+  it("removes a destination left on a set whose role the run's listing does not have (deleted by hand)", async () => {
+    // Prepare
+    world.ses.on(DeleteConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall({ managedRoleNames: new Set() }));
+
+    // Assess: one SES call, no IAM call
+    expect(entry).toEqual({
+      configurationSet: world.SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination"],
+    });
+    expect(world.commandsSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("is skipped, after one SES call, on a set with nothing of ours (NotFound means nothing to delete)", async () => {
+    // Prepare
+    world.ses.on(DeleteConfigurationSetEventDestinationCommand).rejects(world.notFound());
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall({ managedRoleNames: new Set() }));
+
+    // Assess
+    expect(entry).toEqual({ configurationSet: world.SET, outcome: "skipped", actions: [] });
+    expect(world.commandsSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("never touches a role with our name that lacks our marks", async () => {
+    // Prepare
+    world.ses.on(DeleteConfigurationSetEventDestinationCommand).rejects(world.notFound());
+    world.givenRole(world.ourRole({ Tags: [{ Key: "owner", Value: "someone-else" }] }));
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall());
+
+    // Assess
+    expect(entry.outcome).toBe("skipped");
+    expect(world.writesSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
+  });
+
+  it("fails the set clearly when SES refuses the delete for another reason", async () => {
+    // Prepare
+    world.ses
+      .on(DeleteConfigurationSetEventDestinationCommand)
+      .rejects(new TooManyRequestsException({ message: "Too many requests", $metadata: {} }));
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall());
+
+    // Assess
+    expect(entry).toMatchObject({
+      outcome: "failed",
+      error: "DeleteConfigurationSetEventDestination failed with TooManyRequestsException: Too many requests",
+    });
+    expect(world.iam.calls()).toHaveLength(0);
+  });
+
+  it("in a dry run reads the destinations (even with no role listed) and plans, writing nothing", async () => {
+    // Prepare
+    world.givenDestinations([world.foreignDestination, world.ourDestination()]);
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall({ dryRun: true, managedRoleNames: new Set() }));
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: world.SET,
+      outcome: "removed",
+      actions: ["DeleteConfigurationSetEventDestination"],
+    });
+    expect(world.writesSent()).toEqual([]);
   });
 });
 

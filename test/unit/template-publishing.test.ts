@@ -151,13 +151,14 @@ describe("the dashboard", () => {
     );
   });
 
-  it("watches this stack's queue and the errors and throttles of all four functions", () => {
+  it("watches this stack's queue and the errors and throttles of all five functions", () => {
     expect(metricsOf(/dead-letter/i)).toContain('"QueueName","arn:aws:test:::DeadLetterQueue.QueueName"');
     for (const fn of [
       "OnConfigurationSetCreatedFunction",
       "OnConfigurationSetTaggedFunction",
       "OnConfigurationSetDeletedFunction",
       "BackfillFunction",
+      "StackLifecycleFunction",
     ]) {
       expect(metricsOf(/^failures$/i)).toContain(`"${fn}-physical-id"`);
       expect(metricsOf(/throttles/)).toContain(`"${fn}-physical-id"`);

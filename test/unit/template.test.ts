@@ -4,6 +4,11 @@ import path from "node:path";
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
 import { loadConfig } from "../../shared/config";
 import {
+  ANSWER_RESERVE_MS,
+  CLEANUP_STOP_MARGIN_MS,
+  DESIRED_STATE_PROPERTIES,
+} from "../../shared/stack-lifecycle";
+import {
   conditionHolds,
   loadTemplate,
   resolve,
@@ -19,6 +24,7 @@ const FUNCTION_IDS = [
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
   "BackfillFunction",
+  "StackLifecycleFunction",
 ];
 const CONTRACT_VARIABLES = [
   "OPT_IN_TAG_KEY",
@@ -116,6 +122,16 @@ describe("template.yaml against the resource specification (@aws-cdk/aws-service
   it.each(Object.entries(template.Resources))(
     "%s has a known type and only known properties",
     (logicalId, resource) => {
+      // A Custom::<name> resource is an AWS::CloudFormation::CustomResource whose other properties are the provider's.
+      if (resource.Type.startsWith("Custom::")) {
+        const custom = resourceSpec("AWS::CloudFormation::CustomResource")!;
+        expect(Object.keys(custom.properties)).toEqual(
+          expect.arrayContaining(["ServiceToken", "ServiceTimeout"]),
+        );
+        expect(resource.Type).toMatch(/^Custom::[A-Za-z0-9_@-]{1,60}$/);
+        expect(resource.Properties?.ServiceToken).toBeDefined();
+        return;
+      }
       const spec = resourceSpec(resource.Type);
       expect(spec?.cloudFormationType).toBe(resource.Type);
       const errors = checkProperties(
@@ -151,7 +167,7 @@ describe("template.yaml against the resource specification (@aws-cdk/aws-service
 describe("functions", () => {
   const functions = serverlessFunctions(template);
 
-  it("are the four of docs/contract.md, on nodejs22.x", () => {
+  it("are the five of docs/contract.md, on nodejs22.x", () => {
     expect(functions.map(([id]) => id).sort()).toEqual([...FUNCTION_IDS].sort());
     expect(template.Globals.Function.Runtime).toBe("nodejs22.x");
     for (const [, fn] of functions)
@@ -292,6 +308,79 @@ describe("parameters", () => {
   });
 });
 
+// ------------------------------------------------------------------ install and uninstall
+describe("the StackLifecycle custom resource", () => {
+  const lifecycle = template.Resources.StackLifecycle!;
+
+  it("is a Custom::SesFirehoseAutowire served by StackLifecycleFunction, answering within 1 to 3,600 s", () => {
+    expect(lifecycle.Type).toBe("Custom::SesFirehoseAutowire");
+    expect(lifecycle.Properties?.ServiceToken).toEqual({ "Fn::GetAtt": ["StackLifecycleFunction", "Arn"] });
+    const timeout = lifecycle.Properties?.ServiceTimeout as number;
+    expect(Number.isInteger(timeout) && timeout >= 1 && timeout <= 3600).toBe(true);
+  });
+
+  it("carries every setting that decides what is wired, from its parameter, so that an Update shows old and new", () => {
+    const properties = lifecycle.Properties ?? {};
+    for (const name of DESIRED_STATE_PROPERTIES.filter((p) => p !== "DefaultDeliveryStreamArn")) {
+      expect(`${name}: ${JSON.stringify(properties[name])}`).toBe(
+        `${name}: ${JSON.stringify({ Ref: name })}`,
+      );
+    }
+    const variables = (template.Globals.Function.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(properties.DefaultDeliveryStreamArn).toEqual(variables.DEFAULT_DELIVERY_STREAM_ARN);
+    expect(properties).toMatchObject({
+      BackfillFunctionArn: { "Fn::GetAtt": ["BackfillFunction", "Arn"] },
+      BackfillOnDeploy: { Ref: "BackfillOnDeploy" },
+      CleanupOnDelete: { Ref: "CleanupOnDelete" },
+    });
+  });
+
+  it("is deleted while its function's self-invoke policy and log group still exist", () => {
+    expect(lifecycle.DependsOn).toEqual(
+      expect.arrayContaining(["StackLifecycleSelfInvokePolicy", "StackLifecycleLogGroup"]),
+    );
+    expect(template.Resources.StackLifecycleSelfInvokePolicy?.Properties?.Roles).toEqual([
+      { Ref: "StackLifecycleFunctionRole" },
+    ]);
+  });
+
+  it.each([
+    "OnConfigurationSetCreatedFunction",
+    "OnConfigurationSetTaggedFunction",
+    "OnConfigurationSetDeletedFunction",
+  ])(
+    "%s (and its rules) is deleted before the cleanup runs, so no event wires a set again meanwhile",
+    (id) => {
+      expect([template.Resources[id]?.DependsOn].flat()).toContain("StackLifecycle");
+    },
+  );
+
+  it.each(["BackfillOnDeploy", "CleanupOnDelete"])(
+    "parameter %s is true or false, true by default",
+    (name) => {
+      expect(template.Parameters[name]).toMatchObject({
+        Type: "String",
+        Default: "true",
+        AllowedValues: ["true", "false"],
+      });
+    },
+  );
+
+  it("gives its function 15 minutes per invocation, more than the cleanup's stop margin and answer reserve", () => {
+    const timeout = Number(template.Resources.StackLifecycleFunction?.Properties?.Timeout) * 1000;
+    expect(timeout).toBe(900_000);
+    expect(timeout).toBeGreaterThan(CLEANUP_STOP_MARGIN_MS + ANSWER_RESERVE_MS);
+  });
+
+  it("tells the user how to uninstall", () => {
+    const outputs = resolve(withParameters({}), template.Outputs) as Record<string, { Value: string }>;
+    expect(outputs.UninstallCommand?.Value).toBe(
+      "sam delete --stack-name ses-firehose-autowire --region us-east-1",
+    );
+  });
+});
+
 // ------------------------------------------------------------------ optional resources
 function withParameters(parameters: Record<string, string>) {
   return { template, parameters };
@@ -381,7 +470,7 @@ describe("alarms and outputs", () => {
     });
   });
 
-  it("alarms on the errors of all four functions", () => {
+  it("alarms on the errors of all five functions", () => {
     const metrics = template.Resources.FunctionErrorsAlarm?.Properties?.Metrics as {
       MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } };
     }[];
