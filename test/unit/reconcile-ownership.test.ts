@@ -166,29 +166,27 @@ describe("only EntityAlreadyExists from CreateRole means another reconcile creat
 });
 
 describe("a role whose deletion conflicts is emptied and deleted", () => {
-  const extraPolicies = () => {
+  /** DeleteRole refuses once while policies others added remain (one inline, one attached); then `second`. */
+  function givenPoliciesAddedByOthers(second: "DeleteRole succeeds" | "the role is gone"): void {
+    const conflict = "Cannot delete entity, must delete policies first.";
+    const deleteRole = iam
+      .on(DeleteRoleCommand)
+      .rejectsOnce(new DeleteConflictException({ message: conflict, $metadata: {} }));
+    if (second === "DeleteRole succeeds") deleteRole.resolves({});
+    else deleteRole.rejects(noSuchEntity());
     iam.on(ListRolePoliciesCommand, { RoleName: roleName }).resolves({ PolicyNames: ["added-by-hand"] });
     iam.on(ListAttachedRolePoliciesCommand, { RoleName: roleName }).resolves({
       AttachedPolicies: [
         { PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
       ],
     });
-  };
+  }
 
   it("removes the policies others added, then sends DeleteRole again and reports the role removed", async () => {
-    // Prepare: DeleteRole refuses once because of an extra inline policy and an attached managed policy
+    // Prepare
     givenSetTagged("disabled", []);
     givenRole(ourRole());
-    iam
-      .on(DeleteRoleCommand)
-      .rejectsOnce(
-        new DeleteConflictException({
-          message: "Cannot delete entity, must delete policies first.",
-          $metadata: {},
-        }),
-      )
-      .resolves({});
-    extraPolicies();
+    givenPoliciesAddedByOthers("DeleteRole succeeds");
 
     // Act
     const entry = await reconcile(SET, depsWith());
@@ -220,11 +218,7 @@ describe("a role whose deletion conflicts is emptied and deleted", () => {
     givenRole(ourRole());
     iam.on(DeleteRolePolicyCommand).rejects(noSuchEntity());
     iam.on(DetachRolePolicyCommand).rejects(noSuchEntity());
-    iam
-      .on(DeleteRoleCommand)
-      .rejectsOnce(new DeleteConflictException({ message: "conflict", $metadata: {} }))
-      .rejects(noSuchEntity());
-    extraPolicies();
+    givenPoliciesAddedByOthers("the role is gone");
 
     // Act
     const entry = await reconcile(SET, depsWith());
