@@ -7,9 +7,11 @@ import {
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   IAMServiceException,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
   type Role,
@@ -21,6 +23,7 @@ import {
 } from "@aws-sdk/client-sesv2";
 import { reconcile } from "../../shared/reconcile";
 import {
+  BOUNDARY_ARN,
   depsWith,
   givenDestinations,
   givenRole,
@@ -71,8 +74,10 @@ describe("a role with our name that lacks one of our marks is foreign", () => {
 
     // Assess: nothing written to the role, no destination pointing at it, one sentence saying why
     expect(entry.outcome).toBe("failed");
-    expect(entry.error).toContain(
-      `IAM role ${roleName} already exists but is not managed by ses-firehose-autowire`,
+    expect(entry.error).toBe(
+      `IAM role ${roleName} already exists but is not managed by ses-firehose-autowire (it must be under path ` +
+        `${ROLE_PATH} and tagged managed-by=ses-firehose-autowire); it was left untouched: rename or delete it, ` +
+        "or tag the configuration set differently.",
     );
     expect(entry.actions).toEqual([]);
     expect(iam).not.toHaveReceivedCommand(UpdateAssumeRolePolicyCommand);
@@ -118,6 +123,39 @@ describe("a role with our name that lacks one of our marks is foreign", () => {
     // Assess
     expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateAssumeRolePolicy"] });
     expect(iam).toHaveReceivedCommandWith(UpdateAssumeRolePolicyCommand, { RoleName: roleName });
+    expect(iam).toHaveReceivedCommandWith(GetRolePolicyCommand, {
+      RoleName: roleName,
+      PolicyName: "firehose-put-record-batch",
+    });
+  });
+
+  it("leaves a boundary someone put on our role alone when none is configured", async () => {
+    // Prepare
+    givenSetTagged("enabled", [ourDestination()]);
+    givenRole(ourRole({ PermissionsBoundary: { PermissionsBoundaryArn: BOUNDARY_ARN } }));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "unchanged", actions: [] });
+    expect(iam).not.toHaveReceivedCommand(PutRolePermissionsBoundaryCommand);
+  });
+
+  it("never takes a role it could not read for an absent one: no role is created", async () => {
+    // Prepare
+    givenSetTagged("enabled", []);
+    iam.on(GetRoleCommand).rejects(awsError("AccessDenied", "not authorized to perform: iam:GetRole"));
+
+    // Act
+    const entry = await reconcile(SET, depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({
+      outcome: "failed",
+      error: "GetRole failed with AccessDenied: not authorized to perform: iam:GetRole",
+    });
+    expect(iam).not.toHaveReceivedCommand(CreateRoleCommand);
   });
 });
 
@@ -148,30 +186,39 @@ describe("only EntityAlreadyExists from CreateRole means another reconcile creat
     expect(ses).not.toHaveReceivedCommand(CreateConfigurationSetEventDestinationCommand);
   });
 
-  it("reads back and completes a role that EntityAlreadyExists says another reconcile created", async () => {
-    // Prepare
-    givenSetTagged("enabled", []);
-    givenRole(ourRole());
-    iam.on(GetRoleCommand).rejectsOnce(noSuchEntity()).resolves({ Role: ourRole() });
-    iam.on(CreateRoleCommand).rejects(awsError("EntityAlreadyExistsException", "Role with name exists."));
+  it.each(["EntityAlreadyExistsException", "EntityAlreadyExists"])(
+    "reads back and completes a role that %s says another reconcile created",
+    async (name) => {
+      // Prepare
+      givenSetTagged("enabled", []);
+      givenRole(ourRole());
+      iam.on(GetRoleCommand).rejectsOnce(noSuchEntity()).resolves({ Role: ourRole() });
+      iam.on(CreateRoleCommand).rejects(awsError(name, "Role with name exists."));
 
-    // Act
-    const entry = await reconcile(SET, depsWith());
+      // Act
+      const entry = await reconcile(SET, depsWith());
 
-    // Assess
-    expect(entry).toMatchObject({ outcome: "created", actions: ["CreateConfigurationSetEventDestination"] });
-    expect(iam).toHaveReceivedCommandTimes(GetRoleCommand, 2);
-    expect(iam).toHaveReceivedNthSpecificCommandWith(2, GetRoleCommand, { RoleName: roleName });
-  });
+      // Assess
+      expect(entry).toMatchObject({
+        outcome: "created",
+        actions: ["CreateConfigurationSetEventDestination"],
+      });
+      expect(iam).toHaveReceivedCommandTimes(GetRoleCommand, 2);
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, GetRoleCommand, { RoleName: roleName });
+    },
+  );
 });
 
 describe("a role whose deletion conflicts is emptied and deleted", () => {
   /** DeleteRole refuses once while policies others added remain (one inline, one attached); then `second`. */
-  function givenPoliciesAddedByOthers(second: "DeleteRole succeeds" | "the role is gone"): void {
-    const conflict = "Cannot delete entity, must delete policies first.";
-    const deleteRole = iam
-      .on(DeleteRoleCommand)
-      .rejectsOnce(new DeleteConflictException({ message: conflict, $metadata: {} }));
+  function givenPoliciesAddedByOthers(
+    second: "DeleteRole succeeds" | "the role is gone",
+    conflict: Error = new DeleteConflictException({
+      message: "Cannot delete entity, must delete policies first.",
+      $metadata: {},
+    }),
+  ): void {
+    const deleteRole = iam.on(DeleteRoleCommand).rejectsOnce(conflict);
     if (second === "DeleteRole succeeds") deleteRole.resolves({});
     else deleteRole.rejects(noSuchEntity());
     iam.on(ListRolePoliciesCommand, { RoleName: roleName }).resolves({ PolicyNames: ["added-by-hand"] });
@@ -182,34 +229,62 @@ describe("a role whose deletion conflicts is emptied and deleted", () => {
     });
   }
 
-  it("removes the policies others added, then sends DeleteRole again and reports the role removed", async () => {
+  it.each([
+    ["DeleteConflictException", undefined],
+    ["DeleteConflict", awsError("DeleteConflict", "Cannot delete entity, must detach all policies first.")],
+  ])(
+    "removes the policies others added after %s, then sends DeleteRole again: removed",
+    async (_, conflict) => {
+      // Prepare
+      givenSetTagged("disabled", []);
+      givenRole(ourRole());
+      givenPoliciesAddedByOthers("DeleteRole succeeds", conflict);
+
+      // Act
+      const entry = await reconcile(SET, depsWith());
+
+      // Assess: every removal was sent, in order, and the role really was deleted on the second try
+      expect(entry).toMatchObject({
+        outcome: "removed",
+        actions: ["DeleteRolePolicy", "DeleteRolePolicy", "DetachRolePolicy", "DeleteRole"],
+      });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(1, DeleteRolePolicyCommand, {
+        RoleName: roleName,
+        PolicyName: "firehose-put-record-batch",
+      });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, DeleteRolePolicyCommand, {
+        RoleName: roleName,
+        PolicyName: "added-by-hand",
+      });
+      expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, {
+        RoleName: roleName,
+        PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      });
+      expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 2);
+      expect(iam).toHaveReceivedNthSpecificCommandWith(1, DeleteRoleCommand, { RoleName: roleName });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, DeleteRoleCommand, { RoleName: roleName });
+    },
+  );
+
+  it.each([
+    ["ListRolePolicies", (err: Error) => iam.on(ListRolePoliciesCommand).rejects(err)],
+    ["ListAttachedRolePolicies", (err: Error) => iam.on(ListAttachedRolePoliciesCommand).rejects(err)],
+  ] as const)("names %s when listing the added policies fails", async (operation, refuse) => {
     // Prepare
     givenSetTagged("disabled", []);
     givenRole(ourRole());
     givenPoliciesAddedByOthers("DeleteRole succeeds");
+    refuse(awsError("AccessDenied", `not authorized to perform: iam:${operation}`));
 
     // Act
     const entry = await reconcile(SET, depsWith());
 
-    // Assess: every removal was sent, in order, and the role really was deleted on the second try
+    // Assess
     expect(entry).toMatchObject({
-      outcome: "removed",
-      actions: ["DeleteRolePolicy", "DeleteRolePolicy", "DetachRolePolicy", "DeleteRole"],
+      outcome: "failed",
+      error: `${operation} failed with AccessDenied: not authorized to perform: iam:${operation}`,
     });
-    expect(iam).toHaveReceivedNthSpecificCommandWith(1, DeleteRolePolicyCommand, {
-      RoleName: roleName,
-      PolicyName: "firehose-put-record-batch",
-    });
-    expect(iam).toHaveReceivedNthSpecificCommandWith(2, DeleteRolePolicyCommand, {
-      RoleName: roleName,
-      PolicyName: "added-by-hand",
-    });
-    expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, {
-      RoleName: roleName,
-      PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
-    });
-    expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 2);
-    expect(iam).toHaveReceivedNthSpecificCommandWith(2, DeleteRoleCommand, { RoleName: roleName });
+    expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 1);
   });
 
   it("treats policies and a role that vanish during the cleanup as already removed", async () => {
