@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", ".aws-sam/", "bench/out/"] },
+  { ignores: ["node_modules/", "dist/", "coverage/", ".aws-sam/", "bench/out/", "reports/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

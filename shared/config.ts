@@ -42,7 +42,7 @@ const POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-
 
 function setting(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
+  return value === "" ? undefined : value;
 }
 
 function matching(
@@ -85,7 +85,7 @@ function eventTypes(env: Environment): EventType[] {
   if (raw === undefined) return [...ALL_EVENT_TYPES];
   const names = raw.split(",").map((type) => type.trim().toUpperCase());
   const unknown = names.filter((type) => !(ALL_EVENT_TYPES as readonly string[]).includes(type));
-  if (names.length === 0 || unknown.length > 0 || names.includes("")) {
+  if (unknown.length > 0) {
     throw new ConfigError(
       `EVENT_TYPES="${raw}" is not valid: expected a comma-separated list of ${ALL_EVENT_TYPES.join(", ")}.`,
     );

@@ -42,7 +42,8 @@ export function desiredStateFor(
       ? defaultStream(config, `OPT_IN_MODE=all (no "${config.optInTagKey}" tag)`)
       : { optedIn: false, reason: `no "${config.optInTagKey}" tag` };
   }
-  const value = (tag.Value ?? "").trim();
+  const given = tag.Value ?? "";
+  const value = given.trim();
   const lower = value.toLowerCase();
   if ((DISABLED_VALUES as readonly string[]).includes(lower)) {
     return { optedIn: false, reason: `tag ${config.optInTagKey}=${value}` };
@@ -62,7 +63,7 @@ export function desiredStateFor(
     };
   }
   throw new InvalidTagValueError(
-    `Tag ${config.optInTagKey}="${tag.Value ?? ""}" is not valid: accepted values are ` +
+    `Tag ${config.optInTagKey}="${given}" is not valid: accepted values are ` +
       `${ENABLED_VALUES.join("/")} (default stream), ${DISABLED_VALUES.join("/")} (opt out), ` +
       `a delivery stream name (1-64 of a-z A-Z 0-9 _ . -) or a delivery stream ARN ` +
       `(arn:aws:firehose:<region>:<account>:deliverystream/<name>).`,

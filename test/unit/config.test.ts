@@ -138,6 +138,42 @@ describe("loadConfig", () => {
     ).toBe(true);
   });
 
+  it.each([
+    ["PROPAGATION_TIMEOUT_SECONDS", "0", { propagationTimeoutSeconds: 0 }],
+    ["PROPAGATION_TIMEOUT_SECONDS", "900", { propagationTimeoutSeconds: 900 }],
+    ["SES_REQUESTS_PER_SECOND", "0.1", { sesRequestsPerSecond: 0.1 }],
+    ["SES_REQUESTS_PER_SECOND", "1000", { sesRequestsPerSecond: 1000 }],
+    ["SES_REQUESTS_PER_SECOND", "2.25", { sesRequestsPerSecond: 2.25 }],
+    ["ROLE_PATH", "/", { rolePath: "/" }],
+    ["ROLE_PATH", `/${"p".repeat(510)}/`, { rolePath: `/${"p".repeat(510)}/` }],
+    ["OPT_IN_TAG_KEY", "Firehose stream 2", { optInTagKey: "Firehose stream 2" }],
+    [
+      "PERMISSIONS_BOUNDARY_ARN",
+      "arn:aws-us-gov:iam::aws:policy/boundaries/Ses_1",
+      { permissionsBoundaryArn: "arn:aws-us-gov:iam::aws:policy/boundaries/Ses_1" },
+    ],
+  ])("accepts %s=%j, at the edge of what is valid", (name, value, expected) => {
+    expect(loadConfig({ [name]: value })).toMatchObject(expected);
+  });
+
+  it.each([
+    ["PROPAGATION_TIMEOUT_SECONDS", "x5"],
+    ["PROPAGATION_TIMEOUT_SECONDS", "5x"],
+    ["SES_REQUESTS_PER_SECOND", "1."],
+    ["SES_REQUESTS_PER_SECOND", "1e2"],
+    ["ROLE_PATH", "mail/"],
+    ["ROLE_PATH", "/mail"],
+    ["ROLE_PATH", "/mail/ x"],
+    ["DEFAULT_DELIVERY_STREAM_ARN", "xarn:aws:firehose:eu-west-1:111122223333:deliverystream/s"],
+    ["DEFAULT_DELIVERY_STREAM_ARN", "arn:aws:firehose:eu-west-1:111122223333:deliverystream/s/x"],
+    ["PERMISSIONS_BOUNDARY_ARN", "xarn:aws:iam::111122223333:policy/b"],
+    ["PERMISSIONS_BOUNDARY_ARN", "arn:aws:iam::111122223333:policy/b c"],
+    ["EVENT_TYPES", ","],
+    ["EVENT_TYPES", "SEND,,BOUNCE"],
+  ])("rejects %s=%j: nothing may stand before or after what is accepted", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name}="${value}" is not valid: expected`);
+  });
+
   it("reads process.env by default", () => {
     const saved = process.env.OPT_IN_MODE;
     process.env.OPT_IN_MODE = "all";

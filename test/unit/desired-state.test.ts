@@ -89,4 +89,30 @@ describe("desiredStateFor", () => {
     );
     expect(all).toThrow(/^OPT_IN_MODE=all \(no "ses-firehose" tag\) asks for the default delivery stream/);
   });
+
+  it.each([
+    [" Disabled ", { optedIn: false, reason: "tag ses-firehose=Disabled" }],
+    ["my-stream", { optedIn: true, reason: "tag ses-firehose=my-stream" }],
+    [DEFAULT_STREAM, { optedIn: true, reason: `tag ses-firehose=${DEFAULT_STREAM}` }],
+    ["on", { optedIn: true, reason: "Tag ses-firehose=on" }],
+  ])("says which tag and value decided for %j", (value, expected) => {
+    expect(stateFor(value)).toMatchObject(expected);
+  });
+
+  it("says in full what a bad tag value is and what is accepted", () => {
+    const config = loadConfig({});
+    expect(() => desiredStateFor([{ Key: "ses-firehose", Value: " no way " }], config, where)).toThrow(
+      'Tag ses-firehose=" no way " is not valid: accepted values are enabled/true/on/yes (default stream), ' +
+        "disabled/false/off/no (opt out), a delivery stream name (1-64 of a-z A-Z 0-9 _ . -) or a delivery " +
+        "stream ARN (arn:aws:firehose:<region>:<account>:deliverystream/<name>).",
+    );
+  });
+
+  it("says in full how to fix a missing default stream", () => {
+    const config = loadConfig({});
+    expect(() => desiredStateFor([{ Key: "ses-firehose", Value: "yes" }], config, where)).toThrow(
+      "Tag ses-firehose=yes asks for the default delivery stream, but DEFAULT_DELIVERY_STREAM_ARN is not " +
+        "configured: configure it, or tag the configuration set with a delivery stream name or ARN.",
+    );
+  });
 });

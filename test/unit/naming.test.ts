@@ -1,11 +1,15 @@
 // Core layer tests: role names and ARNs (docs/core.md, "What gets created"), including property-based tests over arbitrary valid inputs.
 import fc from "fast-check";
 import {
+  CONFIGURATION_SET_NAME_PATTERN,
+  CONFIGURATION_SET_TAG_KEY,
   configurationSetArnFor,
   configurationSetFromRoleName,
   deliveryStreamArnFor,
+  MANAGED_BY_TAG,
   parseDeliveryStreamArn,
   partitionFor,
+  REGION_TAG_KEY,
   roleArnFor,
   roleNameFor,
 } from "../../shared/naming";
@@ -176,5 +180,39 @@ describe("partitions and ARNs", () => {
         });
       }),
     );
+  });
+});
+
+describe("what a name or ARN must look like", () => {
+  it.each([
+    ["x", true],
+    ["Marketing_2024-eu", true],
+    ["a".repeat(64), true],
+    ["", false],
+    ["a".repeat(65), false],
+    ["has space", false],
+    ["dots.not.allowed", false],
+    ["-/../x", false],
+    ["ok\nnext", false],
+    [" padded", false],
+    ["trailing!", false],
+  ])("takes %j for a configuration set name: %s", (name, valid) => {
+    expect(CONFIGURATION_SET_NAME_PATTERN.test(name)).toBe(valid);
+  });
+
+  it.each([
+    "xarn:aws:firehose:eu-west-1:111122223333:deliverystream/s",
+    "arn:aws:firehose:eu-west-1:111122223333:deliverystream/s/extra",
+    "arn:aws:firehose:eu-west-1:111122223333:deliverystream/s ",
+  ])("refuses a stream ARN with anything around it: %j", (arn) => {
+    expect(parseDeliveryStreamArn(arn)).toBeUndefined();
+  });
+
+  it("marks a managed role with the documented tag keys (docs/core.md)", () => {
+    expect([MANAGED_BY_TAG, CONFIGURATION_SET_TAG_KEY, REGION_TAG_KEY]).toEqual([
+      { Key: "managed-by", Value: "ses-firehose-autowire" },
+      "ses-configuration-set",
+      "ses-region",
+    ]);
   });
 });

@@ -137,13 +137,118 @@ describe("policies compare semantically, as IAM returns them", () => {
     ).toBe(false);
   });
 
-  it.each([undefined, "", "%7Bnot json", "not a policy", "null", "42"])(
+  it.each([undefined, "", "%7Bnot json", "{not json", "%E0%A4%A", "not a policy", "null", "42"])(
     "never takes the unreadable document %j for ours",
     (text) => {
       // Act / Assess
       expect(policiesEquivalent(text, trust)).toBe(false);
     },
   );
+
+  it.each(["Action", "NotAction", "Resource", "NotResource"])(
+    "treats the order and repetition of %s values as irrelevant, and tells other values apart",
+    (field) => {
+      // Prepare
+      const listing = (values: string[]) => ({
+        Version: "2012-10-17" as const,
+        Statement: [{ Effect: "Allow" as const, [field]: values }],
+      });
+
+      // Act / Assess
+      expect(policiesEquivalent(listing(["b:Two", "a:One", "b:Two"]), listing(["a:One", "b:Two"]))).toBe(
+        true,
+      );
+      expect(policiesEquivalent(listing(["a:One"]), listing(["a:One", "b:Two"]))).toBe(false);
+      expect(policiesEquivalent(listing(["a:One", "c:Three"]), listing(["a:One", "b:Two"]))).toBe(false);
+    },
+  );
+
+  it("tells a permissions policy with another action apart", () => {
+    // Prepare
+    const permissions = permissionsPolicyFor(STREAM_ARN);
+    const putRecord = {
+      ...permissions,
+      Statement: [{ ...permissions.Statement[0]!, Action: "firehose:PutRecord" }],
+    };
+
+    // Act / Assess
+    expect(policiesEquivalent(putRecord, permissions)).toBe(false);
+  });
+
+  it.each([
+    ["no Version", { Statement: trust.Statement }],
+    ["the 2008 Version", { ...trust, Version: "2008-10-17" }],
+  ])("tells a trust policy with %s apart", (_, drifted) => {
+    expect(policiesEquivalent(JSON.stringify(drifted), trust)).toBe(false);
+  });
+
+  it.each(["Principal", "NotPrincipal"])(
+    "treats the order of %s types and of their values as irrelevant, and tells other values apart",
+    (field) => {
+      // Prepare
+      const naming = (principal: unknown) => ({
+        Version: "2012-10-17" as const,
+        Statement: [{ Effect: "Allow" as const, Action: "sts:AssumeRole", [field]: principal }],
+      });
+      const expected = naming({ AWS: [ROLE_ARN, ACCOUNT], Service: "ses.amazonaws.com" });
+
+      // Act / Assess
+      expect(
+        policiesEquivalent(naming({ Service: ["ses.amazonaws.com"], AWS: [ACCOUNT, ROLE_ARN] }), expected),
+      ).toBe(true);
+      expect(policiesEquivalent(naming({ AWS: [ROLE_ARN, ACCOUNT] }), expected)).toBe(false);
+      expect(policiesEquivalent(naming({ AWS: ACCOUNT, Service: "ses.amazonaws.com" }), expected)).toBe(
+        false,
+      );
+      expect(policiesEquivalent(naming("*"), expected)).toBe(false);
+      expect(policiesEquivalent(naming("*"), naming("*"))).toBe(true);
+    },
+  );
+
+  it("treats the order of condition operators, of their keys and of their values as irrelevant", () => {
+    // Prepare
+    const conditioned = (condition: unknown) => ({
+      Version: "2012-10-17" as const,
+      Statement: [{ ...trust.Statement[0]!, Condition: condition as Record<string, Record<string, string>> }],
+    });
+    const expected = conditioned({
+      ArnLike: { "aws:SourceArn": [SET_ARN, `${SET_ARN}-2`] },
+      StringEquals: { "aws:SourceAccount": ACCOUNT, "aws:PrincipalOrgID": "o-1" },
+    });
+
+    // Act / Assess
+    expect(
+      policiesEquivalent(
+        conditioned({
+          StringEquals: { "AWS:PrincipalOrgID": ["o-1"], "aws:SourceAccount": [ACCOUNT, ACCOUNT] },
+          ArnLike: { "aws:SourceArn": [`${SET_ARN}-2`, SET_ARN] },
+        }),
+        expected,
+      ),
+    ).toBe(true);
+    expect(
+      policiesEquivalent(
+        conditioned({
+          StringEquals: { "aws:SourceArn": [SET_ARN, `${SET_ARN}-2`] },
+          ArnLike: { "aws:SourceAccount": ACCOUNT, "aws:PrincipalOrgID": "o-1" },
+        }),
+        expected,
+      ),
+    ).toBe(false);
+  });
+
+  it("reads plain JSON with surrounding whitespace as written, without URL-decoding its values", () => {
+    // Prepare: a value holding a percent sign that URL-decoding would change
+    const referer = {
+      ...trust,
+      Statement: [
+        { ...trust.Statement[0]!, Condition: { StringLike: { "aws:Referer": "https://a.example/x%20y" } } },
+      ],
+    };
+
+    // Act / Assess
+    expect(parsePolicyDocument(`\n  ${JSON.stringify(referer, null, 2)}\n`)).toEqual(referer);
+  });
 
   it("parses both plain and URL-encoded JSON", () => {
     expect(parsePolicyDocument(JSON.stringify(trust))).toEqual(trust);
@@ -163,6 +268,33 @@ describe("policies compare semantically, as IAM returns them", () => {
     expect(canonicalPolicy({ Statement: { Effect: "Allow" } })).toBe(
       canonicalPolicy({ Statement: [{ Effect: "Allow" }] }),
     );
+  });
+
+  it("keeps odd shapes apart: null, a string and an object of its characters are three different things", () => {
+    // Prepare: a statement, a condition block and an operator's keys, each null, a string, or a look-alike object
+    const withStatement = (statement: unknown) => ({ Version: "2012-10-17", Statement: [statement] });
+    const withCondition = (condition: unknown) => withStatement({ Effect: "Allow", Condition: condition });
+    const shapes = [
+      withStatement(null),
+      withStatement({}),
+      withStatement("ab"),
+      withStatement({ 0: "a", 1: "b" }),
+      withCondition(null),
+      withCondition("ab"),
+      withCondition({ 0: "a", 1: "b" }),
+      withCondition({ Bool: null }),
+      withCondition({ Bool: "ab" }),
+      withCondition({ Bool: { 0: "a", 1: "b" } }),
+      { Version: "ab", Statement: [] },
+      "ab",
+      { 0: "a", 1: "b" },
+    ];
+
+    // Act
+    const canonical = shapes.map(canonicalPolicy);
+
+    // Assess
+    expect(new Set(canonical).size).toBe(shapes.length);
   });
 });
 

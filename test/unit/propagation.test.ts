@@ -15,9 +15,9 @@ const cannotAccess = () =>
   });
 
 /** A fake clock that sleep advances; records every wait. */
-function fakeTime(random: () => number = () => 1 - Number.EPSILON) {
+function fakeTime(random: () => number = () => 1 - Number.EPSILON, start = 0) {
   const sleeps: number[] = [];
-  let now = 0;
+  let now = start;
   return {
     sleeps,
     options: (budgetMs: number) => ({
@@ -169,6 +169,56 @@ describe("withPropagationRetry", () => {
 
     // Assess
     expect(seen).toEqual([[1, 999]]);
+  });
+});
+
+describe("withPropagationRetry's deadline", () => {
+  it("counts the time spent from its own start, on a clock that reads the epoch time", async () => {
+    // Prepare: the same schedule as above, on Date.now-like readings
+    const time = fakeTime(undefined, 1_764_633_600_000);
+    const { operation } = failing(...Array.from({ length: 100 }, cannotAssume));
+
+    // Act
+    const outcome = withPropagationRetry(operation, time.options(20_000));
+
+    // Assess
+    await expect(outcome).rejects.toThrow(
+      /^SES still rejected the role after 8 attempts over 15.2 s \(IAM propagation budget 20 s spent\)/,
+    );
+    expect(time.sleeps).toEqual([999, 999, 999, 1498, 2247, 3370, 5055]);
+  });
+
+  it("does not wait when the wait would end exactly at the deadline, and does when it ends just before", async () => {
+    // Prepare: every wait drawn at half of the 1 s ceiling, 500 ms
+    const exact = fakeTime(() => 0.5, 5_000);
+    const roomy = fakeTime(() => 0.5, 5_000);
+    const tight = failing(cannotAssume());
+    const loose = failing(cannotAssume());
+
+    // Act
+    const atDeadline = withPropagationRetry(tight.operation, exact.options(500));
+    const beforeDeadline = withPropagationRetry(loose.operation, roomy.options(501));
+
+    // Assess
+    await expect(atDeadline).rejects.toThrow(PropagationTimeoutError);
+    expect([tight.calls.count, exact.sleeps]).toEqual([1, []]);
+    await expect(beforeDeadline).resolves.toBe("done");
+    expect([loose.calls.count, roomy.sleeps]).toEqual([2, [500]]);
+  });
+
+  it("names its error and keeps SES's rejection as the cause", async () => {
+    // Prepare
+    const rejection = cannotAssume();
+
+    // Act
+    const err: unknown = await withPropagationRetry(
+      failing(rejection).operation,
+      fakeTime().options(0),
+    ).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(err).toBeInstanceOf(PropagationTimeoutError);
+    expect(err).toMatchObject({ name: "PropagationTimeoutError", cause: rejection });
   });
 });
 
