@@ -3,22 +3,31 @@ import { parseArgs } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import packageJson from "../package.json";
-import { createAwsClients, sdkClientConfig, type AwsClients } from "../shared/aws-clients";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import {
+  createAwsClients,
+  createTaggingClient,
+  sdkClientConfig,
+  type AwsClients,
+} from "../shared/aws-clients";
 import { InvalidBackfillInputError, runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
+import { defaultDiscovery } from "../shared/discovery";
 import { ConfigError, describeError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
 import { progressLine, reportTable } from "./render";
 
-export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--json] [--region R] [--concurrency N]
+export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--full] [--json] [--region R] [--concurrency N]
 
 Wires every configuration set opted in by tag to Kinesis Data Firehose (and removes what is no longer
-wanted), with the same reconcile the Lambda functions use.
+wanted), with the same reconcile the Lambda functions use. In tag mode it visits only the candidates: the
+sets the Resource Groups Tagging API lists with the opt-in tag key, and the sets our roles were made for.
 
 Options:
   --dry-run          show the plan; change nothing
   --only a,b         reconcile only these configuration sets (names: 1-64 letters, digits, _ or -)
+  --full             full audit: list and visit every configuration set (the default in OPT_IN_MODE=all)
   --json             print only the report as JSON on stdout
   --region R         AWS region (default: AWS_REGION, then your AWS config)
   --concurrency N    configuration sets reconciled at once, 1-64 (default 4)
@@ -37,6 +46,7 @@ const PROGRESS_REDRAW_MS = 100;
 
 export interface CliClients extends AwsClients {
   sts: STSClient;
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 export interface TextSink {
@@ -63,6 +73,7 @@ class UsageError extends Error {
 interface Options {
   dryRun: boolean;
   only?: string[];
+  full: boolean;
   json: boolean;
   region?: string;
   concurrency: number;
@@ -81,6 +92,7 @@ function parse(argv: readonly string[]): Parsed {
       options: {
         "dry-run": { type: "boolean" },
         only: { type: "string" },
+        full: { type: "boolean" },
         json: { type: "boolean" },
         region: { type: "string" },
         concurrency: { type: "string" },
@@ -97,7 +109,12 @@ function parse(argv: readonly string[]): Parsed {
   if (positionals[0] !== "backfill" || positionals.length > 1) {
     throw new UsageError(`Unknown command \`${positionals.join(" ")}\`: the only command is \`backfill\`.`);
   }
-  const options: Options = { dryRun: values["dry-run"] === true, json: values.json === true, concurrency: 4 };
+  const options: Options = {
+    dryRun: values["dry-run"] === true,
+    full: values.full === true,
+    json: values.json === true,
+    concurrency: 4,
+  };
   if (values.only !== undefined) {
     const names = values.only.split(",").map((name) => name.trim());
     try {
@@ -127,7 +144,11 @@ function parse(argv: readonly string[]): Parsed {
 }
 
 function defaultClients(options: { region?: string; maxAttempts: number }): CliClients {
-  return { ...createAwsClients(options), sts: new STSClient(sdkClientConfig(options)) };
+  return {
+    ...createAwsClients(options),
+    sts: new STSClient(sdkClientConfig(options)),
+    tagging: createTaggingClient(options),
+  };
 }
 
 /** A progress line on stderr, redrawn at most every 100 ms; only on a terminal. */
@@ -216,6 +237,7 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     const run = await runBackfill(
       {
         dryRun: options.dryRun,
+        discovery: options.full ? "list" : defaultDiscovery(config),
         ...(options.only === undefined ? {} : { configurationSetNames: options.only }),
       },
       {
@@ -231,7 +253,10 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     );
     progress.finish();
     const results = [...run.results].sort((a, b) => a.configurationSet.localeCompare(b.configurationSet));
-    const report = buildReport({ dryRun: options.dryRun, region: resolvedRegion, account }, results);
+    const report = buildReport(
+      { dryRun: options.dryRun, discovery: run.discovery, region: resolvedRegion, account },
+      results,
+    );
     io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
     return report.counts.failed > 0 ? 1 : 0;
   } catch (err) {

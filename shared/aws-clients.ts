@@ -1,6 +1,7 @@
 // Infrastructure layer: the AWS SDK v3 clients, built once by each entry point and passed into the core.
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 
 export interface AwsClients {
@@ -17,7 +18,8 @@ export interface ClientOptions {
 
 /**
  * Endpoints are never set here: the SDK itself reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
- * (SESV2, IAM, FIREHOSE, STS, LAMBDA), so the same code runs against AWS and the local simulator.
+ * (SESV2, IAM, FIREHOSE, STS, RESOURCE_GROUPS_TAGGING_API, LAMBDA), so the same code runs against AWS and the
+ * local simulator.
  */
 export function sdkClientConfig(options: ClientOptions = {}) {
   return {
@@ -30,4 +32,9 @@ export function sdkClientConfig(options: ClientOptions = {}) {
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
   const config = sdkClientConfig(options);
   return { sesv2: new SESv2Client(config), iam: new IAMClient(config), firehose: new FirehoseClient(config) };
+}
+
+/** The Resource Groups Tagging API client: only the backfill uses it (tag discovery, docs/backfill.md). */
+export function createTaggingClient(options: ClientOptions = {}): ResourceGroupsTaggingAPIClient {
+  return new ResourceGroupsTaggingAPIClient(sdkClientConfig(options));
 }

@@ -1,9 +1,11 @@
 // Core layer: backfill — list the configuration sets (or take the given names) and reconcile each one, paced and bounded.
-import { GetRoleCommand, paginateListRoles } from "@aws-sdk/client-iam";
+import { paginateListRoles } from "@aws-sdk/client-iam";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { paginateListConfigurationSets } from "@aws-sdk/client-sesv2";
 import { createDeliveryStreamCache } from "./delivery-streams";
+import { discoverCandidates, roleOwner, type Discovery } from "./discovery";
 import { describeError, isAwsError } from "./errors";
-import { CONFIGURATION_SET_TAG_KEY, MANAGED_BY_TAG, REGION_TAG_KEY, roleNameFor } from "./naming";
+import { roleNameFor } from "./naming";
 import { reconcile, type ReconcileDeps } from "./reconcile";
 import type { ReportEntry } from "./report";
 
@@ -19,17 +21,23 @@ export interface BackfillCursor {
   phase?: "orphans";
   /** Orphan phase: the last role examined (roles are taken in name order). */
   afterRole?: string;
+  /** Tag discovery: the last candidate taken. Candidates are taken in name order, so every name up to it is done. */
+  afterSet?: string;
 }
 
 export interface BackfillInput {
   dryRun: boolean;
   /** Reconcile exactly these sets (validated and de-duplicated) instead of listing them all. */
   configurationSetNames?: readonly string[];
+  /** Without names: `list` every set (the default here) or `tags`, only the candidates (shared/discovery.ts). */
+  discovery?: Discovery;
   cursor?: BackfillCursor;
 }
 
 /** ReconcileDeps without what the engine decides itself, plus the engine's own knobs. `sleep` also paces its retries. */
 export interface BackfillDeps extends Omit<ReconcileDeps, "dryRun" | "remainingTimeMs" | "managedRoleNames"> {
+  /** The Resource Groups Tagging API, read by tag discovery. */
+  tagging: ResourceGroupsTaggingAPIClient;
   /** Configuration sets reconciled at once (default 4): IAM and Firehose calls of one overlap SES calls of others. */
   concurrency?: number;
   /** Milliseconds left in this invocation (Lambda's getRemainingTimeInMillis); unlimited when absent. */
@@ -56,6 +64,10 @@ export interface BackfillRun {
   managedRoleCount: number;
   /** ListConfigurationSets pages fetched by this call. */
   listPages: number;
+  /** How the sets were found: `list`, or `tags` (explicit names count as `list`: each is visited as given). */
+  discovery: Discovery;
+  /** Tag discovery: the candidates found by this call, those before its cursor included. */
+  candidates?: number;
 }
 
 /** The backfill input (payload or flags) is not acceptable. The message says what was wrong and what is accepted. */
@@ -137,31 +149,6 @@ async function* listedSets(
 }
 
 /**
- * The set a role under our path was made for, when that role is of this region: read from the role name
- * (prefix-N-hash, the hash of "region/N" must match), or from the role's tags when N was shortened.
- */
-async function roleOwner(deps: BackfillDeps, roleName: string): Promise<string | undefined> {
-  const prefix = `${deps.config.roleNamePrefix}-`;
-  if (!roleName.startsWith(prefix)) return undefined;
-  const candidate = roleName.slice(prefix.length, -9);
-  if (CONFIGURATION_SET_NAME_PATTERN.test(candidate)) {
-    if (roleNameFor(deps.config.roleNamePrefix, deps.region, candidate) === roleName) return candidate;
-    // N was not shortened, so the hash is of another region (IAM is global): another deployment's role.
-    const room = 64 - prefix.length - 9;
-    if (candidate.length < room) return undefined;
-  }
-  try {
-    const { Role: role } = await deps.iam.send(new GetRoleCommand({ RoleName: roleName }));
-    const tag = (key: string) => role?.Tags?.find((t) => t.Key === key)?.Value;
-    const ours = tag(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value && tag(REGION_TAG_KEY) === deps.region;
-    return ours ? tag(CONFIGURATION_SET_TAG_KEY) : undefined;
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity", "NoSuchEntityException")) return undefined;
-    throw err;
-  }
-}
-
-/**
  * After every listed set: roles under our path whose configuration set is gone (a DeleteConfigurationSet event
  * that was missed). Each is reconciled under its set's name, which removes the role. When this invocation did
  * not list every set itself (a continued run carries no names), the listing is read again: 1 SES call per 1,000.
@@ -214,6 +201,14 @@ async function* everySet(
   if (start?.phase !== "orphans") yield* listedSets(deps, start, pages, seen);
   const afterRole = start?.phase === "orphans" ? start.afterRole : undefined;
   yield* orphanedSets(deps, managedRoleNames, afterRole, pages, seen);
+}
+
+function* candidateSets(names: readonly string[], afterSet: string | undefined) {
+  const remaining = afterSet === undefined ? names : names.filter((name) => name > afterSet);
+  for (const [index, name] of remaining.entries()) {
+    const last = index + 1 === remaining.length;
+    yield { name, after: last ? undefined : { index: 0, afterSet: name } } satisfies WorkItem;
+  }
 }
 
 async function* givenSets(names: readonly string[], start: BackfillCursor | undefined) {
@@ -322,11 +317,25 @@ export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Pro
   };
 
   const pages = { count: 0 };
-  const source: AsyncIterator<WorkItem> =
-    names === undefined
-      ? everySet(deps, input.cursor, managedRoleNames, pages)
-      : givenSets(names, input.cursor);
-  if (names !== undefined) deps.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
+  const discovery: Discovery = names === undefined ? (input.discovery ?? "list") : "list";
+  const candidates =
+    discovery === "tags" && names === undefined
+      ? await discoverCandidates(deps, managedRoleNames)
+      : undefined;
+  let source: Iterator<WorkItem> | AsyncIterator<WorkItem>;
+  if (names !== undefined) {
+    source = givenSets(names, input.cursor);
+    deps.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
+  } else if (candidates !== undefined) {
+    const afterSet = input.cursor?.afterSet;
+    source = candidateSets(candidates.names, afterSet);
+    deps.onListed?.(
+      candidates.names.filter((name) => afterSet === undefined || name > afterSet).length,
+      false,
+    );
+  } else {
+    source = everySet(deps, input.cursor, managedRoleNames, pages);
+  }
   const results: ReportEntry[] = [];
   let exhausted = false;
   let lastTaken: WorkItem | undefined;
@@ -356,5 +365,7 @@ export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Pro
     ...(complete || cursor === undefined ? {} : { cursor }),
     managedRoleCount: managedRoleNames.size,
     listPages: pages.count,
+    discovery,
+    ...(candidates === undefined ? {} : { candidates: candidates.names.length }),
   };
 }

@@ -2,7 +2,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
+import { createAwsClients, createTaggingClient, sdkClientConfig } from "../../shared/aws-clients";
 import {
   parseBackfillPayload,
   runBackfillStep,
@@ -17,7 +17,10 @@ import { createLogger, createMetrics } from "../../shared/telemetry";
 
 // Built once per container: an invalid configuration fails the cold start with the ConfigError's message.
 const config = loadConfig();
-const clients = createAwsClients({ maxAttempts: 12 });
+const clients = {
+  ...createAwsClients({ maxAttempts: 12 }),
+  tagging: createTaggingClient({ maxAttempts: 12 }),
+};
 const pacer = new TokenBucketPacer({ ratePerSecond: config.sesRequestsPerSecond });
 attachPacer(clients.sesv2, pacer);
 const lambda = new LambdaClient(sdkClientConfig());
@@ -56,6 +59,7 @@ export async function handler(event: unknown, context: Context): Promise<Backfil
   logger.info("backfill run completed", {
     runId: report.runId,
     dryRun: report.dryRun,
+    discovery: report.discovery,
     counts: report.counts,
     invocations: report.invocations,
     startedAt: report.startedAt,

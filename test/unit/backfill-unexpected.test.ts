@@ -2,6 +2,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ListConfigurationSetsCommand, SESv2Client, TooManyRequestsException } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
 import { runBackfill, type BackfillDeps } from "../../shared/backfill";
@@ -20,6 +21,7 @@ function deps(extra: Partial<BackfillDeps> = {}): BackfillDeps {
     sesv2: new SESv2Client({ region: "us-east-1" }),
     iam: new IAMClient({ region: "us-east-1" }),
     firehose: new FirehoseClient({ region: "us-east-1" }),
+    tagging: new ResourceGroupsTaggingAPIClient({ region: "us-east-1" }),
     config: loadConfig({}),
     logger: new Logger({ serviceName: "t", logLevel: "SILENT" }),
     region: "us-east-1",
