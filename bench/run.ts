@@ -4,13 +4,14 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { benchApiCalls } from "./api-calls";
+import { benchDiscovery, type DiscoveryCase } from "./backfill-discovery";
 import { benchBackfill, type BackfillCase } from "./backfill-throughput";
 import { benchBundles } from "./bundles";
 import { benchPropagation } from "./propagation";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
 
 const ROOT = path.resolve(__dirname, "..");
-export const GROUPS = ["bundles", "propagation", "api-calls", "backfill"] as const;
+export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "discovery"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE]
@@ -24,6 +25,7 @@ interface Plan {
   propagation: { delaysMs: number[]; trials: number; staggerMs: number; fixedSleepMs: number };
   apiCallMix: { new: number; correct: number; notOptedIn: number; optedOutLeftovers: number };
   backfill: BackfillCase[];
+  discovery: DiscoveryCase[];
 }
 
 const FULL: Plan = {
@@ -42,6 +44,15 @@ const FULL: Plan = {
       concurrency: 16,
     },
   ],
+  // The issue's account. At 50 SES calls per second the full audit takes about 3.5 minutes; 1/s is 2.8 hours.
+  discovery: [
+    {
+      mix: { optedIn: 50, optedOut: 25, goneWithRole: 25, others: 9_925 },
+      sesRate: 50,
+      concurrency: 4,
+      tagRuns: 3,
+    },
+  ],
 };
 
 const SMOKE: Plan = {
@@ -50,6 +61,14 @@ const SMOKE: Plan = {
   apiCallMix: { new: 2, correct: 2, notOptedIn: 2, optedOutLeftovers: 2 },
   backfill: [
     { mix: { new: 5, correct: 5, notOptedIn: 8, optedOutLeftovers: 2 }, sesRate: 200, concurrency: 4 },
+  ],
+  discovery: [
+    {
+      mix: { optedIn: 4, optedOut: 2, goneWithRole: 2, others: 92 },
+      sesRate: 200,
+      concurrency: 4,
+      tagRuns: 1,
+    },
   ],
 };
 
@@ -105,6 +124,7 @@ async function main(): Promise<number> {
   await step("propagation", () => benchPropagation(plan.propagation));
   await step("api-calls", () => benchApiCalls({ backfillMix: plan.apiCallMix }));
   await step("backfill", () => benchBackfill(ROOT, outDir, plan.backfill));
+  await step("discovery", () => benchDiscovery(ROOT, outDir, plan.discovery));
   // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
   if (options.smoke) await rm(outDir, { recursive: true, force: true });
 
