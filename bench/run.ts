@@ -1,6 +1,7 @@
 // Bench layer: `npm run bench` — measures speed and cost side by side with their baselines, writes
 // bench/results.json, prints a table and exits 1 if a target is missed. `--smoke`: a tiny, fast run of the same code.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { benchApiCalls } from "./api-calls";
@@ -14,10 +15,11 @@ const ROOT = path.resolve(__dirname, "..");
 export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "discovery"] as const;
 type Group = (typeof GROUPS)[number];
 
-const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE]
+const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--merge] [--out FILE]
 
   --smoke      tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
   --only G,..  run only these groups
+  --merge      keep the figures of FILE that this run does not measure (with --only: refresh some groups)
   --out FILE   where to write the results (default bench/results.json)`;
 
 interface Plan {
@@ -72,12 +74,13 @@ const SMOKE: Plan = {
   ],
 };
 
-function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string } {
+function parse(argv: string[]): { smoke: boolean; merge: boolean; groups: Group[]; out: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
       smoke: { type: "boolean" },
+      merge: { type: "boolean" },
       only: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean" },
@@ -93,6 +96,7 @@ function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string }
     throw new Error(`--only: unknown group ${unknown.join(", ")}; accepted: ${GROUPS.join(", ")}`);
   return {
     smoke: values.smoke === true,
+    merge: values.merge === true,
     groups: groups as Group[],
     out: path.resolve(values.out ?? path.join(ROOT, "bench", "results.json")),
   };
@@ -128,13 +132,23 @@ async function main(): Promise<number> {
   // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
   if (options.smoke) await rm(outDir, { recursive: true, force: true });
 
+  const measured = new Set(figures.map((f) => f.figure));
+  const earlier =
+    options.merge && existsSync(options.out)
+      ? (JSON.parse(await readFile(options.out, "utf8")) as BenchResults)
+      : undefined;
+  const kept = (earlier?.figures ?? []).filter((f) => !measured.has(f.figure));
+  const all = [...kept, ...figures];
   const results: BenchResults = {
     date: new Date().toISOString(),
     mode: options.smoke ? "smoke" : "full",
     machine: machineInfo(),
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-    pass: figures.every((f) => f.pass),
-    figures,
+    pass: all.every((f) => f.pass),
+    ...(earlier === undefined || kept.length === 0
+      ? {}
+      : { keptFrom: { date: earlier.keptFrom?.date ?? earlier.date, figures: kept.map((f) => f.figure) } }),
+    figures: all,
   };
   await mkdir(path.dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);

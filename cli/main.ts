@@ -4,18 +4,14 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import packageJson from "../package.json";
 import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
-import {
-  createAwsClients,
-  createTaggingClient,
-  sdkClientConfig,
-  type AwsClients,
-} from "../shared/aws-clients";
+import { createAwsClients, sdkClientConfig, type AwsClients } from "../shared/aws-clients";
 import { InvalidBackfillInputError, runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
 import { defaultDiscovery } from "../shared/discovery";
 import { ConfigError, describeError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
+import { createTaggingClient } from "../shared/tagging-client";
 import { progressLine, reportTable } from "./render";
 
 export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--full] [--json] [--region R] [--concurrency N]

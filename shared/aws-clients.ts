@@ -1,7 +1,6 @@
 // Infrastructure layer: the AWS SDK v3 clients, built once by each entry point and passed into the core.
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient } from "@aws-sdk/client-iam";
-import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 
 export interface AwsClients {
@@ -32,9 +31,4 @@ export function sdkClientConfig(options: ClientOptions = {}) {
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
   const config = sdkClientConfig(options);
   return { sesv2: new SESv2Client(config), iam: new IAMClient(config), firehose: new FirehoseClient(config) };
-}
-
-/** The Resource Groups Tagging API client: only the backfill uses it (tag discovery, docs/backfill.md). */
-export function createTaggingClient(options: ClientOptions = {}): ResourceGroupsTaggingAPIClient {
-  return new ResourceGroupsTaggingAPIClient(sdkClientConfig(options));
 }

@@ -2,7 +2,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
-import { createAwsClients, createTaggingClient, sdkClientConfig } from "../../shared/aws-clients";
+import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
 import {
   parseBackfillPayload,
   runBackfillStep,
@@ -13,6 +13,7 @@ import { loadConfig } from "../../shared/config";
 import { scopeFromFunctionArn } from "../../shared/event-run";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { OUTCOMES } from "../../shared/report";
+import { createTaggingClient } from "../../shared/tagging-client";
 import { createLogger, createMetrics } from "../../shared/telemetry";
 
 // Built once per container: an invalid configuration fails the cold start with the ConfigError's message.

@@ -9,8 +9,8 @@ const mockFake = new FakeAws();
 jest.mock("../../shared/aws-clients", () => ({
   ...jest.requireActual("../../shared/aws-clients"),
   createAwsClients: () => mockFake.clients(),
-  createTaggingClient: () => mockFake.clients().tagging,
 }));
+jest.mock("../../shared/tagging-client", () => ({ createTaggingClient: () => mockFake.clients().tagging }));
 
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stack-BackfillFunction-abc`;
 const lambdaMock = mockClient(LambdaClient);
@@ -256,7 +256,7 @@ describe("BackfillFunction", () => {
     expect(mockFake.callsOf("ListConfigurationSetsCommand")).toHaveLength(0);
     const logged = jsonLines().filter((line) => line.message === "configuration set backfilled");
     expect(logged.map((line) => line.configurationSet).sort()).toEqual([...perSet].sort());
-  });
+  }, 30_000);
 
   it("continues an explicit name list with the names that remain", async () => {
     // Prepare
