@@ -8,6 +8,7 @@ import { benchApiCalls } from "./api-calls";
 import { benchDiscovery, type DiscoveryCase } from "./backfill-discovery";
 import { benchBackfill, type BackfillCase } from "./backfill-throughput";
 import { benchBundles } from "./bundles";
+import { DEFAULT_CHARTS_DIR, writeCharts } from "./charts";
 import { benchPropagation } from "./propagation";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
 
@@ -15,12 +16,13 @@ const ROOT = path.resolve(__dirname, "..");
 export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "discovery"] as const;
 type Group = (typeof GROUPS)[number];
 
-const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--merge] [--out FILE]
+const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--merge] [--out FILE] [--charts DIR]
 
-  --smoke      tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
-  --only G,..  run only these groups
-  --merge      keep the figures of FILE that this run does not measure (with --only: refresh some groups)
-  --out FILE   where to write the results (default bench/results.json)`;
+  --smoke       tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
+  --only G,..   run only these groups
+  --merge       keep the figures of FILE that this run does not measure (with --only: refresh some groups)
+  --out FILE    where to write the results (default bench/results.json)
+  --charts DIR  where to draw the SVG charts (default docs/charts; with --smoke or --out: beside FILE)`;
 
 interface Plan {
   loads: number;
@@ -74,7 +76,13 @@ const SMOKE: Plan = {
   ],
 };
 
-function parse(argv: string[]): { smoke: boolean; merge: boolean; groups: Group[]; out: string } {
+function parse(argv: string[]): {
+  smoke: boolean;
+  merge: boolean;
+  groups: Group[];
+  out: string;
+  charts: string;
+} {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -83,6 +91,7 @@ function parse(argv: string[]): { smoke: boolean; merge: boolean; groups: Group[
       merge: { type: "boolean" },
       only: { type: "string" },
       out: { type: "string" },
+      charts: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -94,11 +103,16 @@ function parse(argv: string[]): { smoke: boolean; merge: boolean; groups: Group[
   const unknown = groups.filter((group) => !(GROUPS as readonly string[]).includes(group));
   if (unknown.length > 0)
     throw new Error(`--only: unknown group ${unknown.join(", ")}; accepted: ${GROUPS.join(", ")}`);
+  const out = path.resolve(values.out ?? path.join(ROOT, "bench", "results.json"));
+  // The committed charts in docs/ are drawn from the committed results only; other runs draw beside their file.
+  const besideOut = values.smoke === true || values.out !== undefined;
+  const charts = values.charts ?? (besideOut ? path.join(path.dirname(out), "charts") : DEFAULT_CHARTS_DIR);
   return {
     smoke: values.smoke === true,
     merge: values.merge === true,
     groups: groups as Group[],
-    out: path.resolve(values.out ?? path.join(ROOT, "bench", "results.json")),
+    out,
+    charts: path.resolve(charts),
   };
 }
 
@@ -152,10 +166,12 @@ async function main(): Promise<number> {
   };
   await mkdir(path.dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  const charts = await writeCharts(results, options.charts);
   process.stdout.write(`${formatTable(figures)}\n\n`);
   process.stdout.write(
     `${results.pass ? "all targets met" : "TARGET MISSED"} in ${results.durationSeconds} s ` +
-      `(node ${results.machine.node}, ${results.machine.cpus} CPUs); wrote ${path.relative(ROOT, options.out)}\n`,
+      `(node ${results.machine.node}, ${results.machine.cpus} CPUs); wrote ${path.relative(ROOT, options.out)}` +
+      ` and ${charts.map((file) => path.relative(ROOT, file)).join(", ")}\n`,
   );
   return results.pass ? 0 : 1;
 }

@@ -1,20 +1,14 @@
 // Core layer: tag discovery — which configuration sets a backfill must look at, learnt without a single SES call.
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
+import type { IAMClient } from "@aws-sdk/client-iam";
 import {
   paginateGetResources,
   type ResourceGroupsTaggingAPIClient,
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import type { Config } from "./config";
-import { describeError, isAwsError } from "./errors";
-import {
-  CONFIGURATION_SET_NAME_PATTERN,
-  CONFIGURATION_SET_TAG_KEY,
-  MANAGED_BY_TAG,
-  partitionFor,
-  REGION_TAG_KEY,
-  roleNameFor,
-} from "./naming";
+import { roleOwner } from "./backfill-sources";
+import { describeError, TagDiscoveryError } from "./errors";
+import { CONFIGURATION_SET_NAME_PATTERN, partitionFor } from "./naming";
 
 /** How a backfill finds its sets: `tags` (the candidates below) or `list` (every set: ListConfigurationSets). */
 export const DISCOVERIES = ["tags", "list"] as const;
@@ -36,7 +30,7 @@ export interface DiscoveryDeps {
 }
 
 export interface Candidates {
-  /** Every candidate once, sorted by name (a continued run resumes after a name: docs/backfill.md). */
+  /** Every candidate once, sorted by name (a continued run resumes after a name: docs/architecture.md "Backfill"). */
   names: string[];
   /** Sets the tag index says carry the opt-in tag key (any value). */
   tagged: number;
@@ -52,11 +46,6 @@ export interface Candidates {
  */
 export function defaultDiscovery(config: Pick<Config, "optInMode">): Discovery {
   return config.optInMode === "all" ? "list" : "tags";
-}
-
-/** The tagging API could not be read: the run stops, because an empty answer would look like "nothing to do". */
-export class TagDiscoveryError extends Error {
-  override readonly name = "TagDiscoveryError";
 }
 
 /** The set an ARN names when it is a configuration set of this partition, region and account. */
@@ -105,34 +94,6 @@ export async function taggedConfigurationSets(
     );
   }
   return { names, pages };
-}
-
-/**
- * The set a role under our path was made for, when that role is of this region: read from the role name
- * (prefix-N-hash, the hash of "region/N" must match), or from the role's tags when N was shortened.
- */
-export async function roleOwner(
-  deps: Pick<DiscoveryDeps, "iam" | "config" | "region">,
-  roleName: string,
-): Promise<string | undefined> {
-  const prefix = `${deps.config.roleNamePrefix}-`;
-  if (!roleName.startsWith(prefix)) return undefined;
-  const candidate = roleName.slice(prefix.length, -9);
-  if (CONFIGURATION_SET_NAME_PATTERN.test(candidate)) {
-    if (roleNameFor(deps.config.roleNamePrefix, deps.region, candidate) === roleName) return candidate;
-    // N was not shortened, so the hash is of another region (IAM is global): another deployment's role.
-    const room = 64 - prefix.length - 9;
-    if (candidate.length < room) return undefined;
-  }
-  try {
-    const { Role: role } = await deps.iam.send(new GetRoleCommand({ RoleName: roleName }));
-    const tag = (key: string) => role?.Tags?.find((t) => t.Key === key)?.Value;
-    const ours = tag(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value && tag(REGION_TAG_KEY) === deps.region;
-    return ours ? tag(CONFIGURATION_SET_TAG_KEY) : undefined;
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity", "NoSuchEntityException")) return undefined;
-    throw err;
-  }
 }
 
 /**

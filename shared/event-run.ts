@@ -4,10 +4,16 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { createAwsClients, type AwsClients } from "./aws-clients";
 import { configurationSetNamesFrom, parseCloudTrailEvent } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
-import { describeError, MalformedEventError } from "./errors";
+import { AutowireError, describeError, MalformedEventError } from "./errors";
 import { reconcile } from "./reconcile";
 import type { ReportEntry } from "./report";
-import { addOutcomeMetrics, createLogger, createMetrics } from "./telemetry";
+import {
+  addOutcomeMetrics,
+  createLogger,
+  createMetrics,
+  IGNORED_EVENTS_METRIC,
+  MALFORMED_EVENTS_METRIC,
+} from "./telemetry";
 
 /** The two things we need from Lambda's Context, so this module stays free of Lambda types. */
 export interface InvocationContext {
@@ -30,7 +36,7 @@ export type EventRunResult =
   { status: "ignored"; reason: string } | { status: "reconciled"; results: ReportEntry[] };
 
 /** Thrown after every set was tried, so Lambda retries the event and, in the end, sends it to the dead-letter queue. */
-export class ConfigurationSetsFailedError extends Error {
+export class ConfigurationSetsFailedError extends AutowireError {
   override readonly name = "ConfigurationSetsFailedError";
   constructor(readonly failed: readonly ReportEntry[]) {
     super(
@@ -66,17 +72,19 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
   const { clients, config, logger } = deps;
   logger.appendKeys({ configurationSet: name });
   try {
-    const entry = await reconcile(name, {
-      ...clients,
-      config,
-      logger,
-      region: scope.region,
-      accountId: scope.account,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      removeOnly: deps.removeOnly,
-    }).catch((err: unknown): ReportEntry => {
+    const entry = await reconcile(
+      name,
+      { ...clients, config, logger, region: scope.region, accountId: scope.account },
+      { remainingTimeMs: () => context.getRemainingTimeInMillis(), removeOnly: deps.removeOnly },
+    ).catch((err: unknown): ReportEntry => {
       const { name: errorName, message } = describeError(err);
-      return { configurationSet: name, outcome: "failed", actions: [], error: `${errorName}: ${message}` };
+      return {
+        configurationSet: name,
+        outcome: "failed",
+        actions: [],
+        error: `${errorName}: ${message}`,
+        errorName,
+      };
     });
     if (entry.outcome === "failed")
       logger.error("reconcile failed", { outcome: entry.outcome, error: entry.error });
@@ -94,7 +102,7 @@ interface Scope {
 
 function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): EventRunResult {
   deps.logger[level](`event ignored: ${reason}`);
-  deps.metrics.addMetric("IgnoredEvents", MetricUnit.Count, 1);
+  deps.metrics.addMetric(IGNORED_EVENTS_METRIC, MetricUnit.Count, 1);
   return { status: "ignored", reason };
 }
 
@@ -156,7 +164,7 @@ export async function reconcileFromEvent(
     return await run(event, context, eventNames, deps);
   } catch (err) {
     if (err instanceof MalformedEventError) {
-      deps.metrics.addMetric("MalformedEvents", MetricUnit.Count, 1);
+      deps.metrics.addMetric(MALFORMED_EVENTS_METRIC, MetricUnit.Count, 1);
       deps.logger.error("malformed event: sending it to the dead-letter queue", {
         error: err.message,
         event,

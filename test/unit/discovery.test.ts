@@ -10,12 +10,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { loadConfig } from "../../shared/config";
-import {
-  defaultDiscovery,
-  discoverCandidates,
-  TagDiscoveryError,
-  type DiscoveryDeps,
-} from "../../shared/discovery";
+import { defaultDiscovery, discoverCandidates, type DiscoveryDeps } from "../../shared/discovery";
+import { AutowireError, TagDiscoveryError } from "../../shared/errors";
 import { roleNameFor } from "../../shared/naming";
 
 const REGION = "eu-west-1";
@@ -175,6 +171,9 @@ describe("discoverCandidates", () => {
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(TagDiscoveryError);
+      // A project error with a fixed name (bundles are minified: never the constructor's name): its report errorName.
+      await expect(attempt).rejects.toBeInstanceOf(AutowireError);
+      await expect(attempt).rejects.toMatchObject({ name: "TagDiscoveryError" });
       await expect(attempt).rejects.toThrow(
         `Tag discovery failed: the Resource Groups Tagging API's GetResources answered ${said} Nothing was reconciled.`,
       );

@@ -1,4 +1,4 @@
-// Test (deployment layer): each EventBridge rule of template.yaml matches exactly the fixture events it should (SPEC §6).
+// Test (deployment layer): each EventBridge rule of template.yaml matches exactly the fixture events it should (docs/architecture.md, "Events").
 import { loadTemplate, resolve, serverlessFunctions } from "../support/cfn-template";
 import { matchesPattern, type Pattern } from "../support/event-pattern";
 import { FIXTURE_NAMES, fixtureEvent } from "../support/fixture-events";
@@ -36,7 +36,7 @@ const EXPECTED_MATCHES: Record<string, string[]> = {
 };
 
 describe("EventBridge rules of template.yaml", () => {
-  it("are exactly the four rules of SPEC §6", () => {
+  it("are exactly the four rules of docs/architecture.md, Events", () => {
     expect(rules.map(({ rule }) => rule).sort()).toEqual(Object.keys(EXPECTED_MATCHES).sort());
   });
 
