@@ -48,6 +48,8 @@ export interface BenchResults {
   };
   durationSeconds: number;
   pass: boolean;
+  /** With --merge: the figures kept from an earlier run (not measured by this one), and that run's date. */
+  keptFrom?: { date: string; figures: string[] };
   figures: Figure[];
 }
 

@@ -2,6 +2,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { sdkClientConfig, type AwsClients } from "../shared/aws-clients";
 import { loadConfig, type Config } from "../shared/config";
@@ -39,9 +40,17 @@ export function configFor(sim: Simulator, env: Record<string, string> = {}): Con
 }
 
 /** SDK clients over HTTP to the simulator, configured as the functions configure theirs (adaptive retry). */
-export function simulatorClients(sim: Simulator, maxAttempts = 8): AwsClients {
+export function simulatorClients(
+  sim: Simulator,
+  maxAttempts = 8,
+): AwsClients & { tagging: ResourceGroupsTaggingAPIClient } {
   const config = { ...sdkClientConfig({ maxAttempts }), ...sim.clientConfig() };
-  return { sesv2: new SESv2Client(config), iam: new IAMClient(config), firehose: new FirehoseClient(config) };
+  return {
+    sesv2: new SESv2Client(config),
+    iam: new IAMClient(config),
+    firehose: new FirehoseClient(config),
+    tagging: new ResourceGroupsTaggingAPIClient(config),
+  };
 }
 
 export function silentLogger(): Logger {

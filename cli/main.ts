@@ -3,22 +3,27 @@ import { parseArgs } from "node:util";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import packageJson from "../package.json";
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { createAwsClients, sdkClientConfig, type AwsClients } from "../shared/aws-clients";
 import { runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
 import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } from "../shared/errors";
+import { defaultDiscovery } from "../shared/discovery";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport } from "../shared/report";
+import { createTaggingClient } from "../shared/tagging-client";
 import { progressBar, reportTable } from "./render";
 
-export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--json] [--region R] [--concurrency N]
+export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--full] [--json] [--region R] [--concurrency N]
 
 Wires every configuration set opted in by tag to Kinesis Data Firehose (and removes what is no longer
-wanted), with the same reconcile the Lambda functions use.
+wanted), with the same reconcile the Lambda functions use. In tag mode it visits only the candidates: the
+sets the Resource Groups Tagging API lists with the opt-in tag key, and the sets our roles were made for.
 
 Options:
   --dry-run          show the plan; change nothing
   --only a,b         reconcile only these configuration sets (names: 1-64 letters, digits, _ or -)
+  --full             full audit: list and visit every configuration set (the default in OPT_IN_MODE=all)
   --json             print only the report as JSON on stdout
   --region R         AWS region (default: AWS_REGION, then your AWS config)
   --concurrency N    configuration sets reconciled at once, 1-64 (default 4)
@@ -39,6 +44,7 @@ const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export interface CliClients extends AwsClients {
   sts: STSClient;
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 export interface TextSink {
@@ -69,6 +75,7 @@ class UsageError extends AutowireError {
 interface Options {
   dryRun: boolean;
   only?: string[];
+  full: boolean;
   json: boolean;
   region?: string;
   concurrency: number;
@@ -87,6 +94,7 @@ function parse(argv: readonly string[]): Parsed {
       options: {
         "dry-run": { type: "boolean" },
         only: { type: "string" },
+        full: { type: "boolean" },
         json: { type: "boolean" },
         region: { type: "string" },
         concurrency: { type: "string" },
@@ -103,7 +111,12 @@ function parse(argv: readonly string[]): Parsed {
   if (positionals[0] !== "backfill" || positionals.length > 1) {
     throw new UsageError(`Unknown command \`${positionals.join(" ")}\`: the only command is \`backfill\`.`);
   }
-  const options: Options = { dryRun: values["dry-run"] === true, json: values.json === true, concurrency: 4 };
+  const options: Options = {
+    dryRun: values["dry-run"] === true,
+    full: values.full === true,
+    json: values.json === true,
+    concurrency: 4,
+  };
   if (values.only !== undefined) {
     const names = values.only.split(",").map((name) => name.trim());
     try {
@@ -133,7 +146,11 @@ function parse(argv: readonly string[]): Parsed {
 }
 
 function defaultClients(options: { region?: string; maxAttempts: number }): CliClients {
-  return { ...createAwsClients(options), sts: new STSClient(sdkClientConfig(options)) };
+  return {
+    ...createAwsClients(options),
+    sts: new STSClient(sdkClientConfig(options)),
+    tagging: createTaggingClient(options),
+  };
 }
 
 /** Runs the CLI; returns the exit code. Never calls process.exit, so tests run it in-process. */
@@ -189,6 +206,7 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     const run = await runBackfill(
       {
         dryRun: options.dryRun,
+        discovery: options.full ? "list" : defaultDiscovery(config),
         ...(options.only === undefined ? {} : { configurationSetNames: options.only }),
       },
       { ...clients, config, logger, region: resolvedRegion, accountId: account },
@@ -200,7 +218,10 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     );
     progress.finish();
     const results = [...run.results].sort((a, b) => a.configurationSet.localeCompare(b.configurationSet));
-    const report = buildReport({ dryRun: options.dryRun, region: resolvedRegion, account }, results);
+    const report = buildReport(
+      { dryRun: options.dryRun, discovery: run.discovery, region: resolvedRegion, account },
+      results,
+    );
     io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
     return report.counts.failed > 0 ? 1 : 0;
   } catch (err) {

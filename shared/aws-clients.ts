@@ -17,7 +17,8 @@ export interface ClientOptions {
 
 /**
  * Endpoints are never set here: the SDK itself reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
- * (SESV2, IAM, FIREHOSE, STS, LAMBDA), so the same code runs against AWS and the local simulator.
+ * (SESV2, IAM, FIREHOSE, STS, RESOURCE_GROUPS_TAGGING_API, LAMBDA), so the same code runs against AWS and the
+ * local simulator.
  */
 export function sdkClientConfig(options: ClientOptions = {}) {
   return {

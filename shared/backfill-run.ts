@@ -4,9 +4,11 @@ import {
   runBackfill,
   validateConfigurationSetNames,
   type BackfillCursor,
+  type BackfillDeps,
   type BackfillOptions,
 } from "./backfill";
-import { resolveDeps, type CoreDeps } from "./deps";
+import { defaultDiscovery, DISCOVERIES, type Discovery } from "./discovery";
+import { resolveDeps } from "./deps";
 import { BackfillStalledError, InvalidBackfillInputError } from "./errors";
 import {
   countOutcomes,
@@ -21,9 +23,14 @@ import {
 export interface BackfillRequest {
   dryRun: boolean;
   configurationSetNames?: string[];
+  /** `tags` or `list`; absent: the default of the opt-in mode (defaultDiscovery). */
+  discovery?: Discovery;
 }
 
-/** Carried from one invocation to the next: small and bounded (async invoke payloads are limited to 256 KB). */
+/**
+ * Carried from one invocation to the next: small and bounded whatever the account holds (async invoke payloads
+ * are limited to 1 MB; a tags run carries the last candidate's name, not the candidate list: docs/backfill.md).
+ */
 export interface BackfillContinuation {
   runId: string;
   startedAt: string;
@@ -71,9 +78,10 @@ export interface BackfillStepOptions extends BackfillOptions {
 
 export const MAX_CARRIED_FAILURES = 100;
 const ACCEPTED =
-  'Accepted: {"dryRun": boolean, "configurationSetNames": string[]} (both optional; dryRun defaults to false), ' +
+  'Accepted: {"dryRun": boolean, "configurationSetNames": string[], "discovery": "tags" | "list"} (all optional; ' +
+  'dryRun defaults to false, discovery to "tags" in tag mode and "list" in all mode), ' +
   "or an EventBridge Scheduled Event whose detail has that shape.";
-const PAYLOAD_KEYS = new Set(["dryRun", "configurationSetNames", "continuation"]);
+const PAYLOAD_KEYS = new Set(["dryRun", "configurationSetNames", "discovery", "continuation"]);
 
 function invalid(problem: string): InvalidBackfillInputError {
   return new InvalidBackfillInputError(`Invalid backfill payload: ${problem}. ${ACCEPTED}`);
@@ -94,7 +102,8 @@ function parseContinuation(value: unknown): BackfillContinuation {
     isCount(cursor.index) &&
     (cursor.pageToken === undefined || typeof cursor.pageToken === "string") &&
     (cursor.phase === undefined || cursor.phase === "orphans") &&
-    (cursor.afterRole === undefined || typeof cursor.afterRole === "string");
+    (cursor.afterRole === undefined || typeof cursor.afterRole === "string") &&
+    (cursor.afterSet === undefined || typeof cursor.afterSet === "string");
   const countsOk = isRecord(counts) && OUTCOMES.every((outcome) => isCount(counts[outcome]));
   const failuresOk =
     Array.isArray(failures) &&
@@ -134,7 +143,7 @@ export function parseBackfillPayload(event: unknown): BackfillPayload {
   const unknown = Object.keys(event).filter((key) => !PAYLOAD_KEYS.has(key));
   if (unknown.length > 0)
     throw invalid(`unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}`);
-  const { dryRun = false, configurationSetNames, continuation } = event;
+  const { dryRun = false, configurationSetNames, discovery, continuation } = event;
   if (typeof dryRun !== "boolean")
     throw invalid(`dryRun must be true or false, got ${JSON.stringify(dryRun)}`);
   const payload: BackfillPayload = { dryRun };
@@ -149,6 +158,17 @@ export function parseBackfillPayload(event: unknown): BackfillPayload {
     } catch (err) {
       throw invalid((err as Error).message.replace(/\.$/, ""));
     }
+  }
+  if (discovery !== undefined) {
+    if (!(DISCOVERIES as readonly unknown[]).includes(discovery)) {
+      throw invalid(`discovery must be "tags" or "list", got ${JSON.stringify(discovery)}`);
+    }
+    if (discovery === "tags" && payload.configurationSetNames !== undefined) {
+      throw invalid(
+        'discovery "tags" finds the sets itself; with configurationSetNames exactly those are reconciled: send one or the other',
+      );
+    }
+    payload.discovery = discovery as Discovery;
   }
   if (continuation !== undefined) payload.continuation = parseContinuation(continuation);
   return payload;
@@ -167,7 +187,7 @@ function addCounts(into: OutcomeCounts, more: OutcomeCounts): OutcomeCounts {
  */
 export async function runBackfillStep(
   payload: BackfillPayload,
-  deps: CoreDeps,
+  deps: BackfillDeps,
   options: BackfillStepOptions = {},
 ): Promise<BackfillStep> {
   const previous = payload.continuation;
@@ -175,10 +195,17 @@ export async function runBackfillStep(
   const startedAt = previous?.startedAt ?? new Date(resolveDeps(deps).clock.now()).toISOString();
   const invocation = (previous?.invocation ?? 0) + 1;
   const { onResult } = options;
+  if (payload.discovery === "tags" && deps.config.optInMode === "all") {
+    throw invalid(
+      'discovery "tags" cannot find untagged sets, which OPT_IN_MODE=all opts in: send "list" or leave discovery out',
+    );
+  }
+  const discovery = payload.discovery ?? defaultDiscovery(deps.config);
 
   const run = await runBackfill(
     {
       dryRun: payload.dryRun,
+      discovery,
       ...(payload.configurationSetNames === undefined
         ? {}
         : { configurationSetNames: payload.configurationSetNames }),
@@ -216,6 +243,7 @@ export async function runBackfillStep(
     const remainingNames = payload.configurationSetNames?.slice(run.cursor.index);
     const next: BackfillPayload = {
       dryRun: payload.dryRun,
+      discovery: run.discovery,
       ...(remainingNames === undefined ? {} : { configurationSetNames: remainingNames }),
       continuation: {
         runId,
@@ -239,6 +267,7 @@ export async function runBackfillStep(
     status: "complete",
     report: {
       dryRun: payload.dryRun,
+      discovery: run.discovery,
       region: deps.region,
       account: deps.accountId,
       counts,

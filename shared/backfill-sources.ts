@@ -1,4 +1,5 @@
-// Core layer: where a backfill's configuration sets come from — the listing, the orphan phase, or given names — with cursors.
+// Core layer: where a backfill's configuration sets come from — the listing, the orphan phase, tag discovery's
+// candidates (found in discovery.ts) or given names — with cursors.
 import { GetRoleCommand, paginateListRoles } from "@aws-sdk/client-iam";
 import { paginateListConfigurationSets } from "@aws-sdk/client-sesv2";
 import type { CoreDeps } from "./deps";
@@ -22,6 +23,8 @@ export interface BackfillCursor {
   phase?: "orphans";
   /** Orphan phase: the last role examined (roles are taken in name order). */
   afterRole?: string;
+  /** Tag discovery: the last candidate taken. Candidates are taken in name order, so every name up to it is done. */
+  afterSet?: string;
 }
 
 /** One set to reconcile, and the cursor pointing just after it (undefined when it is the last one). */
@@ -82,7 +85,10 @@ async function* listedSets(
  * The set a role under our path was made for, when that role is of this region: read from the role name
  * (configurationSetFromRoleName), or from the role's tags when the set's name was shortened in it.
  */
-async function roleOwner(deps: CoreDeps, roleName: string): Promise<string | undefined> {
+export async function roleOwner(
+  deps: Pick<CoreDeps, "iam" | "config" | "region">,
+  roleName: string,
+): Promise<string | undefined> {
   const reading = configurationSetFromRoleName(deps.config.roleNamePrefix, deps.region, roleName);
   if (reading.kind === "set") return reading.configurationSet;
   if (reading.kind === "other") return undefined;
@@ -157,6 +163,13 @@ export async function* givenSets(
 ): AsyncGenerator<WorkItem> {
   for (let index = start?.index ?? 0; index < names.length; index += 1) {
     yield { name: names[index]!, after: index + 1 < names.length ? { index: index + 1 } : undefined };
+  }
+}
+
+/** Tag discovery's candidates not yet taken (sorted by name); the cursor after each is its name. */
+export async function* candidateSets(remaining: readonly string[]): AsyncGenerator<WorkItem> {
+  for (const [index, name] of remaining.entries()) {
+    yield { name, after: index + 1 < remaining.length ? { index: 0, afterSet: name } : undefined };
   }
 }
 

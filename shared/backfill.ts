@@ -1,5 +1,7 @@
-// Core layer: backfill — list the configuration sets (or take the given names) and reconcile each one, paced and bounded.
+// Core layer: backfill — list or discover the configuration sets (or take the given names) and reconcile each one, paced and bounded.
+import type { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import {
+  candidateSets,
   everySet,
   givenSets,
   listManagedRoleNames,
@@ -8,6 +10,7 @@ import {
 } from "./backfill-sources";
 import { resolveDeps, type CoreDeps, type ResolvedDeps, type RunOptions } from "./deps";
 import { createDeliveryStreamCache, type DeliveryStreamCache } from "./delivery-streams";
+import { discoverCandidates, type Discovery } from "./discovery";
 import { describeError, InvalidBackfillInputError, isThrottled } from "./errors";
 import { CONFIGURATION_SET_NAME_PATTERN } from "./naming";
 import { reconcileSet, type Reconciled } from "./reconcile";
@@ -19,7 +22,15 @@ export interface BackfillInput {
   dryRun: boolean;
   /** Reconcile exactly these sets (validated and de-duplicated) instead of listing them all. */
   configurationSetNames?: readonly string[];
+  /** Without names: `list` every set (the default here) or `tags`, only the candidates (shared/discovery.ts). */
+  discovery?: Discovery;
   cursor?: BackfillCursor;
+}
+
+/** CoreDeps plus the one client only the backfill uses (kept out of the event functions' bundles). */
+export interface BackfillDeps extends CoreDeps {
+  /** The Resource Groups Tagging API, read by tag discovery. */
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 /** The engine's per-run knobs; every one has a default (filled in by backfillSettings). */
@@ -54,6 +65,10 @@ export interface BackfillRun {
   managedRoleCount: number;
   /** ListConfigurationSets pages fetched by this call. */
   listPages: number;
+  /** How the sets were found: `list`, or `tags` (explicit names count as `list`: each is visited as given). */
+  discovery: Discovery;
+  /** Tag discovery: the candidates found by this call, those before its cursor included. */
+  candidates?: number;
 }
 
 const THROTTLED_SET_RETRIES = 3;
@@ -148,7 +163,7 @@ async function reconcileOne(name: string, deps: ResolvedDeps, options: RunOption
  */
 export async function runBackfill(
   input: BackfillInput,
-  deps: CoreDeps,
+  deps: BackfillDeps,
   options: BackfillOptions = {},
 ): Promise<BackfillRun> {
   const settings = backfillSettings(options);
@@ -170,11 +185,23 @@ export async function runBackfill(
 
   const pages = { count: 0 };
   const listing = { pageSize: settings.pageSize, onListed: options.onListed, pages };
-  const source: AsyncIterator<WorkItem> =
-    names === undefined
-      ? everySet(deps, listing, input.cursor, managedRoleNames)
-      : givenSets(names, input.cursor);
-  if (names !== undefined) options.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
+  const discovery: Discovery = names === undefined ? (input.discovery ?? "list") : "list";
+  const candidates =
+    names === undefined && discovery === "tags"
+      ? await discoverCandidates(deps, managedRoleNames)
+      : undefined;
+  let source: AsyncIterator<WorkItem>;
+  if (names !== undefined) {
+    source = givenSets(names, input.cursor);
+    options.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
+  } else if (candidates !== undefined) {
+    const afterSet = input.cursor?.afterSet;
+    const remainingNames = candidates.names.filter((name) => afterSet === undefined || name > afterSet);
+    source = candidateSets(remainingNames);
+    options.onListed?.(remainingNames.length, false);
+  } else {
+    source = everySet(deps, listing, input.cursor, managedRoleNames);
+  }
   const results: ReportEntry[] = [];
   let exhausted = false;
   let lastTaken: WorkItem | undefined;
@@ -204,5 +231,7 @@ export async function runBackfill(
     ...(complete || cursor === undefined ? {} : { cursor }),
     managedRoleCount: managedRoleNames.size,
     listPages: pages.count,
+    discovery,
+    ...(candidates === undefined ? {} : { candidates: candidates.names.length }),
   };
 }

@@ -70,6 +70,14 @@ export class AnswerNotDeliveredError extends AutowireError {
   override readonly name = "AnswerNotDeliveredError";
 }
 
+/**
+ * Tag discovery could not read the Resource Groups Tagging API: the run stops before reconciling anything,
+ * because an empty answer would look like "nothing to do". `cause` is the tagging API's error.
+ */
+export class TagDiscoveryError extends AutowireError {
+  override readonly name = "TagDiscoveryError";
+}
+
 /** Narrows an unknown thrown value to something with a name and a message. */
 export function describeError(err: unknown): { name: string; message: string } {
   if (err instanceof Error) return { name: err.name, message: err.message };

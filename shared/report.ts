@@ -1,4 +1,5 @@
 // Core layer: the report format of docs/contract.md — one entry per configuration set, and the run summary.
+import type { Discovery } from "./discovery";
 
 export const OUTCOMES = ["created", "updated", "unchanged", "removed", "skipped", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -19,6 +20,8 @@ export type OutcomeCounts = Record<Outcome, number>;
 
 export interface Report {
   dryRun: boolean;
+  /** How the backfill found the sets it visited: `tags` (candidates) or `list` (every set, or the names given). */
+  discovery: Discovery;
   region: string;
   account: string;
   counts: OutcomeCounts;
@@ -38,7 +41,7 @@ export function countOutcomes(
 }
 
 export function buildReport(
-  run: { dryRun: boolean; region: string; account: string },
+  run: { dryRun: boolean; discovery: Discovery; region: string; account: string },
   results: ReportEntry[],
 ): Report {
   return { ...run, counts: countOutcomes(results), results };

@@ -254,7 +254,10 @@ async function cleanup(
   const startedAt = continuation?.startedAt ?? deps.now();
   const serviceDeadline = startedAt + serviceTimeoutMs(request);
   const remaining = () => Math.min(deps.remainingTimeMs(), serviceDeadline - deps.now()) - ANSWER_RESERVE_MS;
-  const step = await deps.cleanupStep(continuation?.cleanup ?? { dryRun: false }, remaining);
+  const step = await deps.cleanupStep(
+    continuation?.cleanup ?? { dryRun: false, discovery: "list" },
+    remaining,
+  );
 
   if (step.status === "continue") {
     const { progress } = step;

@@ -8,6 +8,7 @@ const USAGE = `Usage: npm run simulator -- [options]
   --region <code>            region of SES and Firehose resources (default us-east-1)
   --account-id <12 digits>   account in every ARN (default 111122223333)
   --propagation-delay <s>    seconds before SES can assume a new or changed IAM role (default 0)
+  --tag-index-lag <s>        seconds before the tagging API's GetResources sees a tag change (default 0)
   --stream <name>            create an ACTIVE delivery stream at start (repeatable)
   --ses-rate <n>             SES v2 requests per second (token bucket, burst = n; default unlimited)
   --help                     show this text`;
@@ -35,6 +36,7 @@ function parse(argv: string[]): { options: SimulatorOptions; streams: string[] }
         region: { type: "string" },
         "account-id": { type: "string" },
         "propagation-delay": { type: "string" },
+        "tag-index-lag": { type: "string" },
         stream: { type: "string", multiple: true },
         "ses-rate": { type: "string" },
         help: { type: "boolean" },
@@ -49,6 +51,7 @@ function parse(argv: string[]): { options: SimulatorOptions; streams: string[] }
   if (!Number.isInteger(port))
     throw new UsageError(`--port "${values.port}" is not valid: expected an integer.`);
   const delay = number("propagation-delay", values["propagation-delay"], 0, 3600);
+  const lag = number("tag-index-lag", values["tag-index-lag"], 0, 3600);
   const sesRate = number("ses-rate", values["ses-rate"], 0.001, 100000);
   const region = values.region;
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
@@ -64,6 +67,7 @@ function parse(argv: string[]): { options: SimulatorOptions; streams: string[] }
       ...(region === undefined ? {} : { region }),
       ...(accountId === undefined ? {} : { accountId }),
       ...(delay === undefined ? {} : { propagationDelayMs: delay * 1000 }),
+      ...(lag === undefined ? {} : { tagIndexLagMs: lag * 1000 }),
       ...(sesRate === undefined
         ? {}
         : { rateLimits: { sesv2: { ratePerSecond: sesRate, burst: Math.max(1, sesRate) } } }),

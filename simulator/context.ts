@@ -38,6 +38,8 @@ export interface ServiceContext {
   now(): number;
   propagationDelayMs: number;
   deliveryStreamCreationMs: number;
+  /** A tag change younger than this is not yet seen by the tagging API's GetResources. */
+  tagIndexLagMs: number;
   limits: Limits;
   onInvoke: InvokeHook | undefined;
 }

@@ -59,6 +59,8 @@ export interface DeliveryStreamSnapshot {
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Seeded changes are old state: IAM has propagated them and the tag index has seen them. */
+const SEEDED = Number.NEGATIVE_INFINITY;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -126,30 +128,28 @@ export class SimulatorState {
     const tagMap = new Map<string, string>();
     const problem = mergeTags(tagMap, tagEntries(tags));
     if (problem !== undefined) throw new RangeError(problem);
-    this.world.configurationSets.set(name, {
-      name,
-      arn,
-      createdAt: this.now(),
-      tags: tagMap,
-      destinations: new Map(),
-      options: {},
-    });
+    const set = { name, arn, createdAt: this.now(), tags: tagMap, destinations: new Map(), options: {} };
+    this.world.configurationSets.set(name, set);
+    this.world.tagsChanged(set, SEEDED);
     return arn;
   }
 
-  /** Adds or replaces tags on a configuration set. */
+  /** Adds or replaces tags on a configuration set (seeded state: the tag index shows it at once). */
   tagConfigurationSet(name: string, tags: Record<string, string>): void {
-    const problem = mergeTags(this.existingSet(name).tags, tagEntries(tags));
+    const set = this.existingSet(name);
+    const problem = mergeTags(set.tags, tagEntries(tags));
     if (problem !== undefined) throw new RangeError(problem);
+    this.world.tagsChanged(set, SEEDED);
   }
 
   untagConfigurationSet(name: string, keys: readonly string[]): void {
     const set = this.existingSet(name);
     for (const key of keys) set.tags.delete(key);
+    this.world.tagsChanged(set, SEEDED);
   }
 
   deleteConfigurationSet(name: string): boolean {
-    return this.world.configurationSets.delete(name);
+    return this.world.deleteConfigurationSet(name, SEEDED);
   }
 
   /** Adds or replaces an event destination without SES's role and stream checks. */

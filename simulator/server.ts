@@ -1,4 +1,5 @@
-// Simulator layer (server): one HTTP server on 127.0.0.1 routing SES v2, IAM, STS, Firehose and Lambda by protocol.
+// Simulator layer (server): one HTTP server on 127.0.0.1 routing SES v2, IAM, STS, Firehose, the Resource Groups
+// Tagging API and Lambda by protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,6 +25,7 @@ import {
 } from "./services/iam";
 import { handleLambdaInvoke, resolveLambdaOperation } from "./services/lambda";
 import { handleSes, resolveSesOperation } from "./services/sesv2";
+import { handleTagging, TAGGING_TARGET_PREFIX } from "./services/tagging";
 import { SimulatorState } from "./seeding";
 import { World } from "./state";
 import {
@@ -48,6 +50,8 @@ export interface SimulatorOptions {
   propagationDelayMs?: number;
   /** A new delivery stream stays CREATING this long (default 0: ACTIVE at once). */
   deliveryStreamCreationMs?: number;
+  /** The tagging API's GetResources sees a tag change only this long after it was made (default 0). */
+  tagIndexLagMs?: number;
   /** Per-service token buckets; services without one are not limited (default: none). */
   rateLimits?: RateLimits;
   /** Seeded fault injection (default: none). */
@@ -65,6 +69,7 @@ export type RuntimeOptions = Pick<
   SimulatorOptions,
   | "propagationDelayMs"
   | "deliveryStreamCreationMs"
+  | "tagIndexLagMs"
   | "rateLimits"
   | "faults"
   | "limits"
@@ -110,6 +115,7 @@ const THROTTLE_ERRORS: Record<ServiceName, () => AwsError> = {
   iam: () => new AwsError("Throttling", 400, "Rate exceeded"),
   sts: () => new AwsError("Throttling", 400, "Rate exceeded"),
   firehose: () => new AwsError("LimitExceededException", 400, "Rate exceeded"),
+  tagging: () => new AwsError("ThrottledException", 400, "Rate exceeded"),
   lambda: () => new AwsError("TooManyRequestsException", 429, "Rate exceeded"),
 };
 const SERVER_ERRORS: Record<ServiceName, () => AwsError> = {
@@ -121,6 +127,12 @@ const SERVER_ERRORS: Record<ServiceName, () => AwsError> = {
     new AwsError("InternalFailure", 500, "The request processing has failed because of an unknown error."),
   firehose: () =>
     new AwsError("ServiceUnavailableException", 503, "The service is unavailable. Back off and retry."),
+  tagging: () =>
+    new AwsError(
+      "InternalServiceException",
+      500,
+      "The request processing failed because of an unknown error, exception, or failure.",
+    ),
   lambda: () =>
     new AwsError("ServiceException", 500, "The AWS Lambda service encountered an internal error."),
 };
@@ -150,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     now: () => clock(),
     propagationDelayMs: 0,
     deliveryStreamCreationMs: 0,
+    tagIndexLagMs: 0,
     limits: { ...DEFAULT_LIMITS },
     onInvoke: undefined,
   };
@@ -160,6 +173,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (next.deliveryStreamCreationMs !== undefined) {
       ctx.deliveryStreamCreationMs = nonNegative("deliveryStreamCreationMs", next.deliveryStreamCreationMs);
     }
+    if (next.tagIndexLagMs !== undefined)
+      ctx.tagIndexLagMs = nonNegative("tagIndexLagMs", next.tagIndexLagMs);
     if (next.limits !== undefined) ctx.limits = { ...ctx.limits, ...next.limits };
     if ("onInvoke" in next) ctx.onInvoke = next.onInvoke;
     if (next.clock !== undefined) clock = next.clock;
@@ -181,6 +196,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const route = (req: SimRequest): Routed => {
     const target = header(req, "x-amz-target");
+    if (target?.startsWith(TAGGING_TARGET_PREFIX) === true) {
+      const operation = target.slice(TAGGING_TARGET_PREFIX.length);
+      return {
+        service: "tagging",
+        protocol: "aws-json-1.1",
+        operation,
+        run: () => handleTagging(operation, req, ctx),
+      };
+    }
     if (target !== undefined) {
       const operation = target.startsWith(FIREHOSE_TARGET_PREFIX)
         ? target.slice(FIREHOSE_TARGET_PREFIX.length)
@@ -352,6 +376,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       AWS_ENDPOINT_URL_IAM: url,
       AWS_ENDPOINT_URL_FIREHOSE: url,
       AWS_ENDPOINT_URL_STS: url,
+      AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: url,
       AWS_ENDPOINT_URL_LAMBDA: url,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,

@@ -1,4 +1,5 @@
 // Simulator layer (state): the in-memory world — SES configuration sets, IAM roles, Firehose streams, Lambda invocations.
+import { TagIndex } from "./tag-index";
 
 /** A JSON value as it arrives in a request body. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -174,6 +175,8 @@ export class World {
   /** Customer managed policies usable as permissions boundaries, by ARN -> policy document. */
   readonly managedPolicies = new Map<string, string>();
   readonly invocations: Invocation[] = [];
+  /** The Resource Groups Tagging API's view of the configuration sets' tags (lagging; see TagIndex). */
+  readonly tagIndex = new TagIndex();
   private roleCounter = 0;
 
   constructor(
@@ -199,6 +202,20 @@ export class World {
     return `AROA${this.roleCounter.toString(36).toUpperCase().padStart(17, "0")}`;
   }
 
+  /** Tells the tag index that a set's tags changed at `at` (-Infinity: seeded state, indexed at once). */
+  tagsChanged(set: ConfigurationSetRecord, at: number): void {
+    this.tagIndex.record(set.arn, set.tags, at);
+  }
+
+  /** Deletes a configuration set; the tag index learns it at `at`. */
+  deleteConfigurationSet(name: string, at: number): boolean {
+    const set = this.configurationSets.get(name);
+    if (set === undefined) return false;
+    this.configurationSets.delete(name);
+    this.tagIndex.record(set.arn, undefined, at);
+    return true;
+  }
+
   streamStatus(stream: DeliveryStreamRecord, now: number): DeliveryStreamStatus {
     return stream.statusOverride ?? (now >= stream.activeAt ? "ACTIVE" : "CREATING");
   }
@@ -209,5 +226,6 @@ export class World {
     this.deliveryStreams.clear();
     this.managedPolicies.clear();
     this.invocations.length = 0;
+    this.tagIndex.clear();
   }
 }

@@ -11,11 +11,15 @@ import {
 import { loadConfig } from "../../shared/config";
 import { scopeFromFunctionArn } from "../../shared/event-run";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
+import { createTaggingClient } from "../../shared/tagging-client";
 import { createLogger, createMetrics, publishBackfillRunMetrics } from "../../shared/telemetry";
 
 // Built once per container: an invalid configuration fails the cold start with the ConfigError's message.
 const config = loadConfig();
-const clients = createAwsClients({ maxAttempts: 12 });
+const clients = {
+  ...createAwsClients({ maxAttempts: 12 }),
+  tagging: createTaggingClient({ maxAttempts: 12 }),
+};
 const pacer = new TokenBucketPacer({ ratePerSecond: config.sesRequestsPerSecond });
 attachPacer(clients.sesv2, pacer);
 const lambda = new LambdaClient(sdkClientConfig());
@@ -51,6 +55,7 @@ export async function handler(event: unknown, context: Context): Promise<Backfil
   logger.info("backfill run completed", {
     runId: report.runId,
     dryRun: report.dryRun,
+    discovery: report.discovery,
     counts: report.counts,
     invocations: report.invocations,
     startedAt: report.startedAt,

@@ -8,11 +8,17 @@ import { sendAnswer } from "../../shared/custom-resource-response";
 import { scopeFromFunctionArn } from "../../shared/event-run";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { CLEANUP_STOP_MARGIN_MS, handleStackLifecycle } from "../../shared/stack-lifecycle";
+import { createTaggingClient } from "../../shared/tagging-client";
 import { createLogger } from "../../shared/telemetry";
 
 // Built once per container. The configuration is read when a cleanup needs it, so that an invalid one still gets
 // its FAILED answer to CloudFormation instead of a cold-start failure that leaves the stack waiting.
-const clients = createAwsClients({ maxAttempts: 12 });
+// The cleanup lists every set (discovery "list"): the tagging client is part of the backfill's dependencies but is
+// not called here.
+const clients = {
+  ...createAwsClients({ maxAttempts: 12 }),
+  tagging: createTaggingClient({ maxAttempts: 12 }),
+};
 const lambda = new LambdaClient(sdkClientConfig());
 const logger = createLogger();
 let pacer: TokenBucketPacer | undefined;

@@ -144,14 +144,16 @@ export async function handleSes(
         const value = body.optionalObject(key);
         if (value !== undefined) options[key] = value;
       }
-      world.configurationSets.set(name, {
+      const set: ConfigurationSetRecord = {
         name,
         arn: world.configurationSetArn(name),
         createdAt: ctx.now(),
         tags,
         destinations: new Map(),
         options,
-      });
+      };
+      world.configurationSets.set(name, set);
+      world.tagsChanged(set, ctx.now());
       return restJson(200, {});
     }
     case "ListConfigurationSets": {
@@ -185,7 +187,7 @@ export async function handleSes(
     }
     case "DeleteConfigurationSet": {
       existingSet(ctx, first);
-      world.configurationSets.delete(first);
+      world.deleteConfigurationSet(first, ctx.now());
       return restJson(200, {});
     }
     case "CreateConfigurationSetEventDestination": {
@@ -246,6 +248,7 @@ export async function handleSes(
       const tags = body.optionalArray("Tags");
       if (tags === undefined) throw badRequest("Tags is required.");
       applyTags(set.tags, tags);
+      world.tagsChanged(set, ctx.now());
       return restJson(200, {});
     }
     case "UntagResource": {
@@ -255,6 +258,7 @@ export async function handleSes(
       if (keys.length === 0) throw badRequest("TagKeys is required.");
       const set = setForArn(ctx, arn);
       for (const key of keys) set.tags.delete(key);
+      world.tagsChanged(set, ctx.now());
       return restJson(200, {});
     }
     case "ListTagsForResource": {

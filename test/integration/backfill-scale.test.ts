@@ -1,5 +1,6 @@
 // Integration tests (core layer, wall clock): the backfill engine at scale — 10,000 sets under the SES rate limit,
-// and its wall time against the bound the rate sets. Timing-based, so not in the unit project.
+// found by tag discovery (the default in tag mode) and then audited in full, and the pacer's wall time against
+// the bound the rate sets. Timing-based, so not in the unit project.
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { countOutcomes } from "../../shared/report";
 import { depsFor, runBackfill, type BackfillDeps } from "../support/backfill-harness";
@@ -9,7 +10,7 @@ describe("runBackfill at scale", () => {
   const SETS = 10_000;
   const RATE = 2_000;
 
-  it("finishes 10,000 configuration sets of mixed states under the SES rate limit with correct counts and no failures; a re-run is all unchanged with zero writes", async () => {
+  it("wires 10,000 configuration sets of mixed states by tag discovery under the SES rate limit, never reading the 5,000 untagged ones; a full audit afterwards finds nothing left to do", async () => {
     // Prepare: SES accepts RATE req/s (bursts of 40); the engine paces its SES client at the same rate
     const fake = new FakeAws();
     seedMixed(fake, SETS);
@@ -21,27 +22,43 @@ describe("runBackfill at scale", () => {
 
     // Act
     const started = performance.now();
-    const first = await runBackfill({ dryRun: false }, deps);
+    const first = await runBackfill({ dryRun: false, discovery: "tags" }, deps);
     const elapsedMs = performance.now() - started;
     const writesAfterFirst = fake.writeCalls();
     const sesCallsFirst = pacer.stats().acquired;
-    const second = await runBackfill({ dryRun: false }, deps);
+    const readFirst = fake
+      .callsOf("GetConfigurationSetCommand")
+      .map((input) => String(input.ConfigurationSetName));
+    const tagIndexPages = fake.callsOf("GetResourcesCommand").length;
+    const second = await runBackfill({ dryRun: false, discovery: "list" }, deps);
 
     // Assess
+    // the candidates are the 5,000 sets carrying the opt-in key (half the account), each visited once
     expect(first.complete).toBe(true);
-    expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS);
+    expect(first.discovery).toBe("tags");
+    expect(first.candidates).toBe(SETS / 2);
+    expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS / 2);
     expect(countOutcomes(first.results)).toEqual({
       created: 2_000,
       updated: 1_000,
       unchanged: 1_000,
       removed: 1_000,
-      skipped: 5_000,
+      skipped: 0,
       failed: 0,
     });
+    expect(first.listPages).toBe(0);
+    expect(tagIndexPages).toBe(SETS / 2 / 100);
+    // every SES read was of a candidate: the untagged sets cost nothing
+    const untagged = (name: string) => Number(name.slice(4)) % 10 < 5;
+    expect(readFirst.filter(untagged)).toEqual([]);
+    expect(new Set(readFirst).size).toBe(SETS / 2);
     // pacing keeps wall time near the lower bound set by the rate and the SES calls made
     expect(elapsedMs).toBeGreaterThanOrEqual(((sesCallsFirst - 1) / RATE) * 1000 * 0.95);
     expect(fake.throttled).toBeLessThan(sesCallsFirst * 0.01);
 
+    // the full audit lists and visits every set: the untagged ones are skipped, nothing is written
+    expect(second.discovery).toBe("list");
+    expect(second.results).toHaveLength(SETS);
     expect(countOutcomes(second.results)).toEqual({
       created: 0,
       updated: 0,
@@ -63,10 +80,10 @@ describe("runBackfill at scale", () => {
     const pacer = new TokenBucketPacer({ ratePerSecond: rate });
     attachPacer(clients.sesv2, pacer);
 
-    // Act
+    // Act: a full audit, so the run makes the SES calls of every set (the pacing, not the source, is measured)
     const started = performance.now();
     const run = await runBackfill(
-      { dryRun: false },
+      { dryRun: false, discovery: "list" },
       { ...depsFor(fake, {}, false), ...clients, pageSize: 1000 },
     );
     const elapsedMs = performance.now() - started;

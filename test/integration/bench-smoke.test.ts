@@ -43,7 +43,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run bench --smoke", () => {
-  it("measures every figure of the issue: bundles and loads per function, propagation, API calls, backfill", () => {
+  it("measures every figure of the issues: bundles and loads per function, propagation, API calls, backfill, discovery", () => {
     expect(results.figures.map((f) => f.figure).sort()).toEqual(
       [
         ...FUNCTION_FOLDERS.flatMap((folder) => [`bundle-size/${folder}`, `cold-load/${folder}`]),
@@ -52,6 +52,8 @@ describe("npm run bench --smoke", () => {
         "api-calls/new-set",
         "api-calls/backfill-shared-stream",
         "backfill/20-sets",
+        "backfill/98-sets-tag-discovery",
+        "backfill/98-sets-full-audit",
       ].sort(),
     );
     expect(results.mode).toBe("smoke");
@@ -96,9 +98,14 @@ describe("npm run bench --smoke", () => {
       string,
       string[]
     >;
-    // Only BackfillFunction invokes itself through Lambda; all of them reconcile through SES, IAM and Firehose.
+    // Only BackfillFunction invokes itself through Lambda and reads the tag index; all of them reconcile
+    // through SES, IAM and Firehose.
     expect(backfill["@aws-sdk/client-lambda"]).toEqual(["InvokeCommand", "LambdaClient"]);
+    expect(backfill["@aws-sdk/client-resource-groups-tagging-api"]).toEqual(
+      expect.arrayContaining(["ResourceGroupsTaggingAPIClient", "paginateGetResources"]),
+    );
     expect(created["@aws-sdk/client-lambda"]).toBeUndefined();
+    expect(created["@aws-sdk/client-resource-groups-tagging-api"]).toBeUndefined();
     expect(created["@aws-sdk/client-sesv2"]).toEqual(
       expect.arrayContaining([
         "SESv2Client",
@@ -141,5 +148,30 @@ describe("npm run bench --smoke", () => {
     expect(backfill.details?.sesCalls).toBe(backfill.details?.requiredSesCalls);
     expect(backfill.details?.peakRssMb).toBeGreaterThan(10);
     expect(backfill.details?.peakRssMb).toBeLessThan(256);
+  });
+
+  it("runs the discovery account both ways: tag discovery visits only the candidates, the full audit every set", () => {
+    const tags = named("backfill/98-sets-tag-discovery");
+    const full = named("backfill/98-sets-full-audit");
+    expect(tags.details?.counts).toEqual({
+      created: 4,
+      updated: 0,
+      unchanged: 0,
+      removed: 4,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(full.details?.counts).toEqual({
+      created: 4,
+      updated: 0,
+      unchanged: 0,
+      removed: 4,
+      skipped: 92,
+      failed: 0,
+    });
+    expect(tags.details?.sesCalls).toBe(tags.details?.requiredSesCalls);
+    expect(tags.details?.requiredSesCalls).toBe(4 * 3 + 2 * 3 + 2);
+    expect(full.details?.sesCalls).toBe(full.details?.requiredSesCalls);
+    expect(tags.details?.speedUpOverFullAudit).toBeGreaterThan(0);
   });
 });

@@ -51,13 +51,18 @@ describe("BackfillFunction continuing itself when time runs short", () => {
     await world?.stop();
   });
 
-  it("reconciles every set exactly once across invocations and returns the report of the whole run", async () => {
+  it("lists and reconciles every set exactly once across invocations and returns the report of the whole run", async () => {
     // Prepare: each invocation gets 0.3 s of work before the stop margin (the whole run needs about 0.7 s)
     const timeoutMs = STOP_MARGIN_MS + 300;
     world.sim.callLog.reset();
     // Act: the first invocation, then every async self-invocation the simulator recorded, until none is left
     const returned: (BackfillReport | BackfillProgress)[] = [
-      resultOf(await backfill.invoke<BackfillReport | BackfillProgress>({ dryRun: false }, { timeoutMs })),
+      resultOf(
+        await backfill.invoke<BackfillReport | BackfillProgress>(
+          { dryRun: false, discovery: "list" },
+          { timeoutMs },
+        ),
+      ),
     ];
     while (world.sim.invocations.size > 0) {
       const next = world.sim.invocations.shift();
@@ -101,8 +106,9 @@ describe("BackfillFunction continuing itself when time runs short", () => {
     world.sim.callLog.reset();
     // Act
     const report = resultOf(await backfill.invoke<BackfillReport>({ dryRun: false }));
-    // Assess
-    expect(report.counts).toMatchObject({ unchanged: optedIn.length, skipped: optedOut.length, failed: 0 });
+    // Assess: tag discovery (the default) visits the opted-in sets; the untagged ones cost nothing
+    expect(report.discovery).toBe("tags");
+    expect(report.counts).toMatchObject({ unchanged: optedIn.length, skipped: 0, failed: 0 });
     expect(writeCalls(world.sim)).toEqual([]);
   });
 
@@ -170,11 +176,16 @@ describe("the CLI (node dist/cli.js) against the simulator", () => {
     // Assess
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report).toMatchObject({ dryRun: true, region: world.region, account: world.accountId });
+    expect(report).toMatchObject({
+      dryRun: true,
+      discovery: "tags",
+      region: world.region,
+      account: world.accountId,
+    });
+    // gamma carries no opt-in tag and no role of ours: not a candidate
     expect(report.results.map(({ configurationSet, outcome }) => [configurationSet, outcome])).toEqual([
       ["alpha", "created"],
       ["beta", "created"],
-      ["gamma", "skipped"],
     ]);
     expect(report.results[0]?.actions).toEqual(
       expect.arrayContaining(["CreateRole", "PutRolePolicy", "CreateConfigurationSetEventDestination"]),
@@ -195,9 +206,9 @@ describe("the CLI (node dist/cli.js) against the simulator", () => {
     expect((await readWiring(world, "alpha")).role).toBeUndefined();
   });
 
-  it("wires the rest and prints a readable table (exit 0)", async () => {
+  it("--full wires the rest, lists the untagged set too and prints a readable table (exit 0)", async () => {
     // Act
-    const run = await runCli(world, ["backfill"], cliEnv);
+    const run = await runCli(world, ["backfill", "--full"], cliEnv);
     // Assess
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/alpha\s+created/);
@@ -214,7 +225,7 @@ describe("the CLI (node dist/cli.js) against the simulator", () => {
     // Assess
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
-    expect(report.counts).toMatchObject({ unchanged: 2, skipped: 1, failed: 1 });
+    expect(report.counts).toMatchObject({ unchanged: 2, skipped: 0, failed: 1 });
     expect(report.results.find((entry) => entry.configurationSet === "delta")).toMatchObject({
       error: expect.stringMatching(/missing-stream/),
       errorName: "StreamNotUsableError",

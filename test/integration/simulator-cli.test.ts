@@ -3,6 +3,15 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { once } from "node:events";
 import path from "node:path";
 import { DescribeDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-firehose";
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from "@aws-sdk/client-resource-groups-tagging-api";
+import {
+  CreateConfigurationSetCommand,
+  GetConfigurationSetCommand,
+  SESv2Client,
+} from "@aws-sdk/client-sesv2";
 import { startSimulator } from "../../simulator";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -52,6 +61,41 @@ describe("npm run simulator", () => {
     }
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
+  });
+
+  it("--tag-index-lag keeps a tag change out of GetResources while SES already has it", async () => {
+    const child = spawn(process.execPath, [...CLI, "--port", "0", "--tag-index-lag", "30"], { cwd: ROOT });
+    try {
+      const output = await waitForOutput(child, /export AWS_SECRET_ACCESS_KEY=.*\n/);
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
+      const config = {
+        endpoint: url,
+        region: "us-east-1",
+        credentials: { accessKeyId: "a", secretAccessKey: "b" },
+        maxAttempts: 1,
+      };
+      const ses = new SESv2Client(config);
+      const tagging = new ResourceGroupsTaggingAPIClient(config);
+      await ses.send(
+        new CreateConfigurationSetCommand({
+          ConfigurationSetName: "fresh",
+          Tags: [{ Key: "ses-firehose", Value: "enabled" }],
+        }),
+      );
+      const fromSes = await ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: "fresh" }));
+      const fromIndex = await tagging.send(
+        new GetResourcesCommand({ TagFilters: [{ Key: "ses-firehose" }] }),
+      );
+      ses.destroy();
+      tagging.destroy();
+
+      expect(output).toContain(`export AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API=${url}`);
+      expect(fromSes.Tags).toEqual([{ Key: "ses-firehose", Value: "enabled" }]);
+      expect(fromIndex.ResourceTagMappingList).toEqual([]);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    await once(child, "exit");
   });
 
   it("exits 2 with the usage for a bad flag", () => {

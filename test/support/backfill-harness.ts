@@ -3,11 +3,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
   runBackfill as runBackfillWith,
+  type BackfillDeps as EngineDeps,
   type BackfillInput,
   type BackfillOptions,
 } from "../../shared/backfill";
 import { loadConfig } from "../../shared/config";
-import { systemClock, type CoreDeps } from "../../shared/deps";
+import { systemClock } from "../../shared/deps";
 import { ACCOUNT, REGION, STREAM_ARN, type FakeAws } from "./fake-aws";
 
 export const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
@@ -16,7 +17,7 @@ export const logger = new Logger({ serviceName: "backfill-test", logLevel: "SILE
 const instantClock = { ...systemClock, sleep: async () => undefined };
 
 /** What a test sets up in one object: the per-process deps and the run's options. */
-export type BackfillDeps = CoreDeps & BackfillOptions;
+export type BackfillDeps = EngineDeps & BackfillOptions;
 
 export function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}, instant = true): BackfillDeps {
   return {

@@ -7,6 +7,7 @@ import {
   IAMClient,
   NoSuchEntityException,
 } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import {
   AlreadyExistsException,
   NotFoundException,
@@ -56,6 +57,13 @@ export const WRITE_OPERATIONS = new Set([
 
 const meta = { $metadata: {} };
 
+type Service = "ses" | "iam" | "firehose" | "tagging";
+
+/** What the fake's clients are: the three of every function plus the backfill's tagging client. */
+export interface FakeClients extends AwsClients {
+  tagging: ResourceGroupsTaggingAPIClient;
+}
+
 /** SES's answer to a request over the account's rate: TooManyRequestsException, HTTP 429. */
 const sesThrottling = (): Error =>
   new TooManyRequestsException({ message: "Too many requests", $metadata: { httpStatusCode: 429 } });
@@ -65,7 +73,7 @@ export class FakeAws {
   readonly sets = new Map<string, FakeSet>();
   readonly roles = new Map<string, FakeRole>();
   readonly streams = new Map<string, string>([["email-events", "ACTIVE"]]);
-  readonly calls: { service: "ses" | "iam" | "firehose"; command: string; input: Input }[] = [];
+  readonly calls: { service: Service; command: string; input: Input }[] = [];
   /** Throttled SES requests answered with TooManyRequestsException. */
   throttled = 0;
   /** Extra SES throttling to inject: the next N requests for these commands fail with `throttlingError()`. */
@@ -148,7 +156,7 @@ export class FakeAws {
   }
 
   /** Real SDK clients (static fake credentials) whose requests this fake answers. */
-  clients(options: { maxAttempts?: number } = {}): AwsClients {
+  clients(options: { maxAttempts?: number } = {}): FakeClients {
     const config = {
       region: REGION,
       credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
@@ -161,12 +169,14 @@ export class FakeAws {
     this.answer(sesv2, "ses", (command, input) => this.ses(command, input));
     this.answer(iam, "iam", (command, input) => this.iam(command, input));
     this.answer(firehose, "firehose", (command, input) => this.firehose(command, input));
-    return { sesv2, iam, firehose };
+    const tagging = new ResourceGroupsTaggingAPIClient(config);
+    this.answer(tagging, "tagging", (command, input) => this.tagging(command, input));
+    return { sesv2, iam, firehose, tagging };
   }
 
   private answer(
-    client: SESv2Client | IAMClient | FirehoseClient,
-    service: "ses" | "iam" | "firehose",
+    client: SESv2Client | IAMClient | FirehoseClient | ResourceGroupsTaggingAPIClient,
+    service: Service,
     handle: (command: string, input: Input) => object,
   ): void {
     // The first middleware of the deserialize step: after retry, pacing and signing, in place of HTTP.
@@ -345,6 +355,24 @@ export class FakeAws {
       default:
         throw new Error(`FakeAws: IAM ${command} is not modelled`);
     }
+  }
+
+  /** GetResources over the sets' tags (no index lag here: the simulator models that), 100 per page. */
+  private tagging(command: string, input: Input): object {
+    if (command !== "GetResourcesCommand") throw new Error(`FakeAws: tagging ${command} is not modelled`);
+    const keys = ((input.TagFilters as { Key: string }[] | undefined) ?? []).map((filter) => filter.Key);
+    const tagged = [...this.sets.entries()]
+      .filter(([, set]) => keys.every((key) => set.tags.some((tag) => tag.Key === key)))
+      .map(([name, set]) => ({
+        ResourceARN: `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${name}`,
+        Tags: set.tags,
+      }));
+    const start = input.PaginationToken ? Number(input.PaginationToken) : 0;
+    const end = start + ((input.ResourcesPerPage as number | undefined) ?? 100);
+    return {
+      ResourceTagMappingList: tagged.slice(start, end),
+      PaginationToken: end < tagged.length ? String(end) : "",
+    };
   }
 
   private firehose(command: string, input: Input): object {

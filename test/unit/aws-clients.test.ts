@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { DescribeDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { GetConfigurationSetCommand } from "@aws-sdk/client-sesv2";
+import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
 import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
+import { createTaggingClient } from "../../shared/tagging-client";
 import { isAwsError } from "../../shared/errors";
 
 describe("sdkClientConfig", () => {
@@ -30,6 +32,13 @@ describe("createAwsClients against the endpoint variables", () => {
         status: 404,
         type: "application/json",
         text: '{"message":"Configuration set <x> does not exist."}',
+      };
+    }
+    if (request.headers["x-amz-target"] === "ResourceGroupsTaggingAPI_20170126.GetResources") {
+      return {
+        status: 400,
+        type: "application/x-amz-json-1.1",
+        text: '{"__type":"InvalidParameterException","Message":"ResourcesPerPage must be 1 to 100."}',
       };
     }
     if (body.includes("Action=GetRole")) {
@@ -105,5 +114,25 @@ describe("createAwsClients against the endpoint variables", () => {
     expect(isAwsError(errors[0], "NotFoundException")).toBe(true);
     expect(isAwsError(errors[1], "NoSuchEntityException")).toBe(true);
     expect(isAwsError(errors[2], "ResourceNotFoundException")).toBe(true);
+  });
+
+  it("sends the backfill's tagging calls to AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API, with adaptive retry", async () => {
+    // Prepare
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API = url;
+    seen.length = 0;
+    const tagging = createTaggingClient({ region: "eu-west-1", maxAttempts: 1 });
+
+    // Act
+    const error = await tagging
+      .send(new GetResourcesCommand({ ResourcesPerPage: 500 }))
+      .catch((err: unknown) => err);
+
+    // Assess
+    expect(seen).toEqual([
+      { host: url.slice(7), path: "/", target: "ResourceGroupsTaggingAPI_20170126.GetResources" },
+    ]);
+    expect(isAwsError(error, "InvalidParameterException")).toBe(true);
+    expect(await tagging.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
   });
 });

@@ -11,6 +11,7 @@ jest.mock("../../shared/aws-clients", () => ({
   ...jest.requireActual("../../shared/aws-clients"),
   createAwsClients: () => mockFake.clients(),
 }));
+jest.mock("../../shared/tagging-client", () => ({ createTaggingClient: () => mockFake.clients().tagging }));
 
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:stack-BackfillFunction-abc`;
 const lambdaMock = mockClient(LambdaClient);
@@ -67,7 +68,7 @@ describe("BackfillFunction", () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(
-      'Invalid backfill payload: unknown key "dryrun". Accepted: {"dryRun": boolean, "configurationSetNames": string[]}',
+      'Invalid backfill payload: unknown key "dryrun". Accepted: {"dryRun": boolean, "configurationSetNames": string[], "discovery": "tags" | "list"}',
     );
     expect(mockFake.calls).toHaveLength(0);
   });
@@ -79,13 +80,16 @@ describe("BackfillFunction", () => {
     [{ configurationSetNames: [] }, "configurationSetNames is empty"],
     [["a"], "expected a JSON object, got an array"],
     [{ continuation: { runId: "x" } }, "continuation is not one this function wrote"],
+    [{ discovery: "tag" }, 'discovery must be "tags" or "list", got "tag"'],
+    [{ discovery: true }, 'discovery must be "tags" or "list", got true'],
+    [{ discovery: "tags", configurationSetNames: ["a"] }, "send one or the other"],
   ])("rejects %j with a clear message", async (event, message) => {
     await expect(handler(event, plentyOfTime)).rejects.toThrow(message);
     expect(mockFake.calls).toHaveLength(0);
   });
 
-  it("plans without writing in a dry run and returns the report of docs/contract.md", async () => {
-    // Prepare
+  it("plans without writing in a dry run and returns the report (docs/contract.md) of the tag discovery's candidates", async () => {
+    // Prepare: 5 of the 10 sets carry the opt-in tag (some with our leftovers), 5 are untagged
     seedMixed(mockFake, 10);
 
     // Act
@@ -95,12 +99,18 @@ describe("BackfillFunction", () => {
     expect(mockFake.writeCalls()).toBe(0);
     expect(report).toMatchObject({
       dryRun: true,
+      discovery: "tags",
       region: REGION,
       account: ACCOUNT,
-      counts: { created: 2, updated: 1, unchanged: 1, removed: 1, skipped: 5, failed: 0 },
+      counts: { created: 2, updated: 1, unchanged: 1, removed: 1, skipped: 0, failed: 0 },
       invocations: 1,
     });
-    expect(report.results).toHaveLength(10);
+    expect(report.results).toHaveLength(5);
+    expect(mockFake.callsOf("GetResourcesCommand")[0]).toEqual({
+      ResourceTypeFilters: ["ses:configuration-set"],
+      TagFilters: [{ Key: "ses-firehose" }],
+      ResourcesPerPage: 100,
+    });
     expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
@@ -142,7 +152,7 @@ describe("BackfillFunction", () => {
     };
 
     // Act
-    let outcome = await handler({}, contextFor());
+    let outcome = await handler({ discovery: "list" }, contextFor());
     const progress: BackfillProgress[] = [];
     while ("continued" in outcome) {
       progress.push(outcome);
@@ -191,6 +201,56 @@ describe("BackfillFunction", () => {
       DryRun: "false",
     });
   });
+
+  it("continues a tags run after the last candidate taken: each candidate once, later-tagged names after it too", async () => {
+    // Prepare: 31 candidates (30 tagged or owning a role, one failing); each AWS request costs 2 s of the budget
+    seedMixed(mockFake, 60);
+    mockFake.addSet("bad", { "ses-firehose": "arn:aws:firehose:eu-west-1:999999999999:deliverystream/x" });
+    const contextFor = () => {
+      const start = mockFake.calls.length;
+      return contextWith(() => 130_000 - (mockFake.calls.length - start) * 2_000);
+    };
+
+    // Act: between the first two invocations, one set is tagged before the cursor and one after it
+    let outcome = await handler({}, contextFor());
+    const progress: BackfillProgress[] = [];
+    while ("continued" in outcome) {
+      progress.push(outcome);
+      const invokes = lambdaMock.commandCalls(InvokeCommand);
+      const payload = JSON.parse(
+        invokes[invokes.length - 1]!.args[0].input.Payload as string,
+      ) as BackfillPayload;
+      expect(payload.discovery).toBe("tags");
+      expect(payload.continuation?.cursor).toEqual({ index: 0, afterSet: expect.any(String) });
+      if (progress.length === 1) {
+        mockFake.addSet("a-tagged-before-the-cursor", { "ses-firehose": "enabled" });
+        mockFake.addSet("zz-tagged-after-the-cursor", { "ses-firehose": "enabled" });
+      }
+      outcome = await handler(payload, contextFor());
+    }
+    const report = outcome;
+
+    // Assess
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(report.discovery).toBe("tags");
+    expect(report.counts).toEqual({
+      created: 13,
+      updated: 6,
+      unchanged: 6,
+      removed: 6,
+      skipped: 0,
+      failed: 1,
+    });
+    const perSet = mockFake.callsOf("GetConfigurationSetCommand").map((input) => input.ConfigurationSetName);
+    expect(perSet).toHaveLength(32);
+    expect(new Set(perSet).size).toBe(32);
+    expect(perSet).toContain("zz-tagged-after-the-cursor");
+    // a set tagged behind the cursor is its own tag event's job, not this run's
+    expect(perSet).not.toContain("a-tagged-before-the-cursor");
+    expect(mockFake.callsOf("ListConfigurationSetsCommand")).toHaveLength(0);
+    const logged = jsonLines().filter((line) => line.message === "configuration set backfilled");
+    expect(logged.map((line) => line.configurationSet).sort()).toEqual([...perSet].sort());
+  }, 30_000);
 
   it("continues an explicit name list with the names that remain", async () => {
     // Prepare

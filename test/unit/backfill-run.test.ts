@@ -70,7 +70,7 @@ describe("runBackfillStep", () => {
 
     // Act
     const step = await runBackfillStep(
-      { dryRun: false },
+      { dryRun: false, discovery: "list" },
       {
         ...fake.clients(),
         config,
@@ -107,6 +107,7 @@ describe("runBackfillStep", () => {
     const step = await runBackfillStep(
       {
         dryRun: false,
+        discovery: "list",
         continuation: continuation({
           cursor: { index: 0 },
           failures: carried,

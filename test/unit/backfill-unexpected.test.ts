@@ -2,9 +2,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ListConfigurationSetsCommand, SESv2Client, TooManyRequestsException } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
-import { runBackfill } from "../../shared/backfill";
+import { runBackfill, type BackfillDeps } from "../../shared/backfill";
 import { loadConfig } from "../../shared/config";
 import { systemClock, type CoreDeps, type RunOptions } from "../../shared/deps";
 import { reconcileSet } from "../../shared/reconcile";
@@ -16,11 +17,12 @@ const reconcileMock = jest.mocked(reconcileSet);
 const sesMock = mockClient(SESv2Client);
 const iamMock = mockClient(IAMClient);
 
-function deps(extra: Partial<CoreDeps> = {}): CoreDeps {
+function deps(extra: Partial<BackfillDeps> = {}): BackfillDeps {
   return {
     sesv2: new SESv2Client({ region: "us-east-1" }),
     iam: new IAMClient({ region: "us-east-1" }),
     firehose: new FirehoseClient({ region: "us-east-1" }),
+    tagging: new ResourceGroupsTaggingAPIClient({ region: "us-east-1" }),
     config: loadConfig({}),
     logger: new Logger({ serviceName: "t", logLevel: "SILENT" }),
     region: "us-east-1",

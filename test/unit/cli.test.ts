@@ -1,6 +1,7 @@
 // Unit tests (adapter layer): the CLI in-process — flags, exit codes, table, --json, progress only on a terminal.
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
 import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
 import { progressBar } from "../../cli/render";
 import type { Outcome, Report, ReportEntry } from "../../shared/report";
@@ -88,8 +89,8 @@ describe("ses-firehose-autowire CLI", () => {
     ]);
   });
 
-  it("backfills every set, prints a table with the counts and exits 0 when nothing failed", async () => {
-    // Prepare
+  it("backfills the candidates of tag discovery, prints a table with the counts and exits 0 when nothing failed", async () => {
+    // Prepare: 10 sets, the 5 untagged ones hold nothing of ours
     seedMixed(fake, 10);
     const run = capture(["backfill"]);
 
@@ -103,10 +104,37 @@ describe("ses-firehose-autowire CLI", () => {
     expect(lines.find((line) => line.startsWith("set-00005"))).toMatch(
       /^set-00005\s+created\s+CreateRole, PutRolePolicy, CreateConfigurationSetEventDestination$/,
     );
-    expect(run.out()).toContain(`10 configuration sets in ${REGION} (account ${ACCOUNT}).`);
-    expect(run.out()).toContain("created 2, updated 1, unchanged 1, removed 1, skipped 5, failed 0");
+    expect(run.out()).toContain(`5 configuration sets in ${REGION} (account ${ACCOUNT}).`);
+    expect(run.out()).toContain("created 2, updated 1, unchanged 1, removed 1, skipped 0, failed 0");
     expect(run.err()).toBe("");
     expect(fake.sets.get("set-00005")!.destinations.size).toBe(1);
+    expect(fake.callsOf("ListConfigurationSetsCommand")).toHaveLength(0);
+    expect(
+      fake.callsOf("GetConfigurationSetCommand").map((input) => input.ConfigurationSetName),
+    ).not.toContain("set-00000");
+  });
+
+  it("lists and visits every set with --full, and the report says so", async () => {
+    // Prepare
+    seedMixed(fake, 10);
+    const run = capture(["backfill", "--full", "--json"]);
+
+    // Act
+    const code = await main(run.io, deps());
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(run.out()) as Report;
+    expect(report.discovery).toBe("list");
+    expect(report.counts).toEqual({
+      created: 2,
+      updated: 1,
+      unchanged: 1,
+      removed: 1,
+      skipped: 5,
+      failed: 0,
+    });
+    expect(fake.callsOf("GetResourcesCommand")).toHaveLength(0);
   });
 
   it("prints only the report of docs/contract.md with --json and exits 1 when a set failed", async () => {
@@ -121,8 +149,8 @@ describe("ses-firehose-autowire CLI", () => {
     // Assess
     expect(code).toBe(1);
     const report = JSON.parse(run.out()) as Report;
-    expect(Object.keys(report)).toEqual(["dryRun", "region", "account", "counts", "results"]);
-    expect(report).toMatchObject({ dryRun: false, region: REGION, account: ACCOUNT });
+    expect(Object.keys(report)).toEqual(["dryRun", "discovery", "region", "account", "counts", "results"]);
+    expect(report).toMatchObject({ dryRun: false, discovery: "tags", region: REGION, account: ACCOUNT });
     expect(report.counts).toMatchObject({ created: 1, failed: 1 });
     expect(report.results.map((entry) => entry.configurationSet)).toEqual(["bad", "good"]);
     expect(report.results[0]!.error).toContain("not a stream!");
@@ -165,7 +193,7 @@ describe("ses-firehose-autowire CLI", () => {
   it("shows a progress bar with counts, rate and ETA on stderr when stderr is a terminal", async () => {
     // Prepare
     seedMixed(fake, 10);
-    const run = capture(["backfill"], ENV, true);
+    const run = capture(["backfill", "--full"], ENV, true);
 
     // Act
     const code = await main(run.io, deps());
@@ -228,7 +256,7 @@ describe("ses-firehose-autowire CLI", () => {
     // Prepare
     fake.addSet("a");
     fake.injectThrottling.set("ListConfigurationSetsCommand", 100);
-    const run = capture(["backfill"]);
+    const run = capture(["backfill", "--full"]);
 
     // Act
     const code = await main(run.io, { createClients: () => ({ ...fake.clients({ maxAttempts: 1 }), sts }) });
@@ -236,6 +264,32 @@ describe("ses-firehose-autowire CLI", () => {
     // Assess
     expect(code).toBe(1);
     expect(run.err()).toContain("backfill stopped: TooManyRequestsException");
+  });
+
+  it("exits 1 and names the tagging API when tag discovery cannot read the tag index", async () => {
+    // Prepare
+    fake.addSet("a", { "ses-firehose": "enabled" });
+    const clients = { ...fake.clients({ maxAttempts: 1 }), sts };
+    mockClient(clients.tagging)
+      .on(GetResourcesCommand)
+      .rejects(
+        Object.assign(new Error("User is not authorized to perform: tag:GetResources"), {
+          name: "AccessDeniedException",
+        }),
+      );
+    const run = capture(["backfill"]);
+
+    // Act
+    const code = await main(run.io, { createClients: () => clients });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(run.err()).toContain(
+      "backfill stopped: TagDiscoveryError: Tag discovery failed: the Resource Groups Tagging API's GetResources " +
+        "answered AccessDeniedException: User is not authorized to perform: tag:GetResources",
+    );
+    expect(run.out()).toBe("");
+    expect(fake.sesCalls()).toBe(0);
   });
 
   it("prints help and the version with exit 0", async () => {

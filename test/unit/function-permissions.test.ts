@@ -90,20 +90,23 @@ async function decision(
 /** SDK operations whose IAM action has another name. */
 const ACTIONS_NAMED_DIFFERENTLY: Record<string, string> = { "lambda:Invoke": "lambda:InvokeFunction" };
 
+/** The IAM service prefix of each SDK client package the core uses. */
+const SERVICE_PREFIX: Record<string, string> = {
+  sesv2: "ses",
+  iam: "iam",
+  firehose: "firehose",
+  lambda: "lambda",
+  sts: "sts",
+  "resource-groups-tagging-api": "tag",
+};
+
 /** IAM actions of every AWS SDK command the given sources send (`new XCommand`, `paginateX`), by client package. */
 function actionsCalledBy(files: string[]): string[] {
-  const prefixes: Record<string, string> = {
-    sesv2: "ses",
-    iam: "iam",
-    firehose: "firehose",
-    lambda: "lambda",
-    sts: "sts",
-  };
   const actions = new Set<string>();
   for (const file of files.map((name) => path.join(ROOT, name)).filter((name) => existsSync(name))) {
     const source = readFileSync(file, "utf8");
     for (const [, names, client] of source.matchAll(
-      /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z0-9]+)"/g,
+      /import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z0-9-]+)"/g,
     )) {
       for (const name of names!.split(",").map((part) => part.trim().replace(/^type\s+/, ""))) {
         const operation = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
@@ -111,7 +114,7 @@ function actionsCalledBy(files: string[]): string[] {
           operation !== undefined &&
           new RegExp(`\\b${name}\\b`).test(source.replace(/import[^;]*;/g, ""))
         ) {
-          const action = `${prefixes[client!]}:${operation}`;
+          const action = `${SERVICE_PREFIX[client!]}:${operation}`;
           actions.add(ACTIONS_NAMED_DIFFERENTLY[action] ?? action);
         }
       }
@@ -166,6 +169,7 @@ describe("what the provisioning core calls is allowed", () => {
   const backfillCalls = actionsCalledBy([
     "shared/backfill.ts",
     "shared/backfill-sources.ts",
+    "shared/discovery.ts",
     "shared/backfill-run.ts",
     "functions/backfill/index.ts",
   ]);
@@ -205,9 +209,15 @@ describe("what the provisioning core calls is allowed", () => {
     },
   );
 
-  it("BackfillFunction may make every call of the backfill (listing sets and roles, continuing itself)", async () => {
+  it("BackfillFunction may make every call of the backfill (listing sets and roles, tag discovery, continuing itself)", async () => {
     expect(backfillCalls).toEqual(
-      expect.arrayContaining(["iam:ListRoles", "ses:ListConfigurationSets", "lambda:InvokeFunction"]),
+      expect.arrayContaining([
+        "iam:ListRoles",
+        "iam:GetRole",
+        "ses:ListConfigurationSets",
+        "tag:GetResources",
+        "lambda:InvokeFunction",
+      ]),
     );
     for (const action of backfillCalls) {
       const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
@@ -215,6 +225,7 @@ describe("what the provisioning core calls is allowed", () => {
     }
     expect(await decision("BackfillFunction", "ses:ListConfigurationSets", "*")).toBe("Allowed");
     expect(await decision("BackfillFunction", "iam:ListRoles", "*")).toBe("Allowed");
+    expect(await decision("BackfillFunction", "tag:GetResources", "*")).toBe("Allowed");
     expect(await decision("BackfillFunction", "lambda:InvokeFunction", BACKFILL_ARN)).toBe("Allowed");
   });
 
@@ -323,6 +334,7 @@ describe("everything around it is denied", () => {
   it("the event functions neither list nor invoke; the backfill may invoke only itself", async () => {
     for (const id of EVENT_FUNCTIONS) {
       expect(await decision(id, "ses:ListConfigurationSets", "*")).toBe("ImplicitlyDenied");
+      expect(await decision(id, "tag:GetResources", "*")).toBe("ImplicitlyDenied");
       expect(await decision(id, "lambda:InvokeFunction", BACKFILL_ARN)).toBe("ImplicitlyDenied");
     }
     const other = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:Other`;
@@ -330,6 +342,16 @@ describe("everything around it is denied", () => {
     expect(await decision("BackfillFunction", "lambda:InvokeFunction", LIFECYCLE_ARN)).toBe(
       "ImplicitlyDenied",
     );
+  });
+
+  it("the backfill reads the tag index but cannot change tags", async () => {
+    for (const action of ["tag:TagResources", "tag:UntagResources", "ses:TagResource", "ses:UntagResource"]) {
+      const resource = action.startsWith("ses:") ? CONFIGURATION_SET : "*";
+      expect(`${action}: ${await decision("BackfillFunction", action, resource)}`).toBe(
+        `${action}: ImplicitlyDenied`,
+      );
+    }
+    expect(await decision("BackfillFunction", "tag:GetTagKeys", "*")).toBe("ImplicitlyDenied");
   });
 });
 

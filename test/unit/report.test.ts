@@ -48,11 +48,15 @@ describe("report", () => {
     ];
 
     // Act
-    const report = buildReport({ dryRun: false, region: "us-east-1", account: "111122223333" }, results);
+    const report = buildReport(
+      { dryRun: false, discovery: "tags", region: "us-east-1", account: "111122223333" },
+      results,
+    );
 
     // Assess
     expect(report).toEqual({
       dryRun: false,
+      discovery: "tags",
       region: "us-east-1",
       account: "111122223333",
       counts: { created: 1, updated: 0, unchanged: 0, removed: 0, skipped: 0, failed: 1 },

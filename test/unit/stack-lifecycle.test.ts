@@ -75,6 +75,7 @@ const complete = (results: ReportEntry[], invocations = 1): BackfillStep => {
     status: "complete",
     report: {
       dryRun: false,
+      discovery: "list",
       region: REGION,
       account: ACCOUNT,
       counts,
