@@ -15,7 +15,7 @@ const deps = eventRunDepsFromEnvironment();
  * SES v2 TagResource/UntagResource (`resourceArn`), tagging API TagResources/UntagResources (`resourceARNList`),
  * and AWS's own "Tag Change on Resource" (`resources[]`), see docs/events.md.
  */
-const ACCEPTED = [
+export const EVENT_NAMES = [
   "TagResource",
   "UntagResource",
   "TagResources",
@@ -29,5 +29,5 @@ type TagEvent =
 
 export async function handler(event: TagEvent, context: Context): Promise<EventRunResult> {
   deps.logger.addContext(context);
-  return reconcileFromEvent(event, context, ACCEPTED, deps);
+  return reconcileFromEvent(event, context, EVENT_NAMES, deps);
 }
