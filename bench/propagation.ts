@@ -3,7 +3,8 @@
 import type { ServiceInputTypes, ServiceOutputTypes, SESv2Client } from "@aws-sdk/client-sesv2";
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { reconcile } from "../shared/reconcile";
-import { realSleep } from "../shared/propagation";
+import { setTimeout as sleep } from "node:timers/promises";
+import { systemClock } from "../shared/deps";
 import { startSimulator } from "../simulator";
 import { figure, type Figure } from "./results";
 import { median } from "./stats";
@@ -51,8 +52,8 @@ export async function benchPropagation(options: PropagationBenchOptions): Promis
       sim.state.createDeliveryStream(STREAM_NAME);
       const config = configFor(sim);
 
-      /** One new set through the real core; `sleep` decides the strategy between SES's rejections. */
-      const trial = async (name: string, sleep?: (ms: number) => Promise<void>): Promise<Trial> => {
+      /** One new set through the real core; `wait` decides the strategy between SES's rejections. */
+      const trial = async (name: string, wait?: (ms: number) => Promise<void>): Promise<Trial> => {
         seedSet(sim, config, name, "new");
         // Trials run at once, so each has its own clients and counts its own destination-create attempts.
         const clients = simulatorClients(sim);
@@ -60,7 +61,7 @@ export async function benchPropagation(options: PropagationBenchOptions): Promis
         const started = performance.now();
         const entry = await reconcile(name, {
           ...reconcileDeps(sim, config, clients),
-          ...(sleep === undefined ? {} : { sleep }),
+          ...(wait === undefined ? {} : { clock: { ...systemClock, sleep: wait } }),
         });
         const elapsedMs = performance.now() - started;
         if (entry.outcome !== "created") throw new Error(`${name} came out ${entry.outcome}: ${entry.error}`);
@@ -69,10 +70,10 @@ export async function benchPropagation(options: PropagationBenchOptions): Promis
 
       // The trials overlap (staggered starts); the fixed-sleep baseline runs alongside them, on the same machine load.
       const backoff = Array.from({ length: options.trials }, async (_, i) => {
-        await realSleep(i * options.staggerMs);
+        await sleep(i * options.staggerMs);
         return trial(`backoff-${delayMs}-${i}`);
       });
-      const fixed = trial(`fixed-sleep-${delayMs}`, () => realSleep(fixedSleepMs));
+      const fixed = trial(`fixed-sleep-${delayMs}`, () => sleep(fixedSleepMs));
       const [backoffTrials, fixedTrial] = await Promise.all([Promise.all(backoff), fixed]);
       const elapsed = backoffTrials.map((t) => t.elapsedMs);
       const attempts = backoffTrials.map((t) => t.createAttempts);

@@ -36,6 +36,8 @@ export interface Figure {
 export interface BenchResults {
   date: string;
   mode: "full" | "smoke";
+  /** Set by hand when a committed file combines groups from separate runs: which figures come from when. */
+  note?: string;
   machine: {
     node: string;
     platform: string;

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { benchApiCalls } from "./api-calls";
 import { benchBackfill, type BackfillCase } from "./backfill-throughput";
 import { benchBundles } from "./bundles";
+import { DEFAULT_CHARTS_DIR, writeCharts } from "./charts";
 import { benchEventBurst, type EventBurstPlan } from "./event-burst";
 import { benchPropagation } from "./propagation";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
@@ -14,11 +15,12 @@ const ROOT = path.resolve(__dirname, "..");
 export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "event-burst"] as const;
 type Group = (typeof GROUPS)[number];
 
-const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE]
+const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE] [--charts DIR]
 
-  --smoke      tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
-  --only G,..  run only these groups
-  --out FILE   where to write the results (default bench/results.json)`;
+  --smoke       tiny sizes (seconds, not minutes): checks the benchmark code, not the figures
+  --only G,..   run only these groups
+  --out FILE    where to write the results (default bench/results.json)
+  --charts DIR  where to draw the SVG charts (default docs/charts; with --smoke or --out: beside FILE)`;
 
 interface Plan {
   loads: number;
@@ -57,7 +59,7 @@ const SMOKE: Plan = {
   eventBurst: { sets: 4, sesRate: 50, seed: 42 },
 };
 
-function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string } {
+function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string; charts: string } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -65,6 +67,7 @@ function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string }
       smoke: { type: "boolean" },
       only: { type: "string" },
       out: { type: "string" },
+      charts: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -76,11 +79,11 @@ function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string }
   const unknown = groups.filter((group) => !(GROUPS as readonly string[]).includes(group));
   if (unknown.length > 0)
     throw new Error(`--only: unknown group ${unknown.join(", ")}; accepted: ${GROUPS.join(", ")}`);
-  return {
-    smoke: values.smoke === true,
-    groups: groups as Group[],
-    out: path.resolve(values.out ?? path.join(ROOT, "bench", "results.json")),
-  };
+  const out = path.resolve(values.out ?? path.join(ROOT, "bench", "results.json"));
+  // The committed charts in docs/ are drawn from the committed results only; other runs draw beside their file.
+  const besideOut = values.smoke === true || values.out !== undefined;
+  const charts = values.charts ?? (besideOut ? path.join(path.dirname(out), "charts") : DEFAULT_CHARTS_DIR);
+  return { smoke: values.smoke === true, groups: groups as Group[], out, charts: path.resolve(charts) };
 }
 
 async function main(): Promise<number> {
@@ -123,10 +126,12 @@ async function main(): Promise<number> {
   };
   await mkdir(path.dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  const charts = await writeCharts(results, options.charts);
   process.stdout.write(`${formatTable(figures)}\n\n`);
   process.stdout.write(
     `${results.pass ? "all targets met" : "TARGET MISSED"} in ${results.durationSeconds} s ` +
-      `(node ${results.machine.node}, ${results.machine.cpus} CPUs); wrote ${path.relative(ROOT, options.out)}\n`,
+      `(node ${results.machine.node}, ${results.machine.cpus} CPUs); wrote ${path.relative(ROOT, options.out)}` +
+      ` and ${charts.map((file) => path.relative(ROOT, file)).join(", ")}\n`,
   );
   return results.pass ? 0 : 1;
 }

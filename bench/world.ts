@@ -14,8 +14,8 @@ import {
   roleNameFor,
 } from "../shared/naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, trustPolicyFor } from "../shared/policies";
-import type { ReconcileDeps } from "../shared/reconcile";
-import { SERVICE_NAME } from "../shared/telemetry";
+import type { CoreDeps } from "../shared/deps";
+import { DEFAULT_SERVICE_NAME } from "../shared/telemetry";
 import type { Simulator } from "../simulator";
 
 export const STREAM_NAME = "email-events";
@@ -45,10 +45,10 @@ export function simulatorClients(sim: Simulator, maxAttempts = 8): AwsClients {
 }
 
 export function silentLogger(): Logger {
-  return new Logger({ serviceName: SERVICE_NAME, logLevel: "SILENT" });
+  return new Logger({ serviceName: DEFAULT_SERVICE_NAME, logLevel: "SILENT" });
 }
 
-export function reconcileDeps(sim: Simulator, config: Config, clients: AwsClients): ReconcileDeps {
+export function reconcileDeps(sim: Simulator, config: Config, clients: AwsClients): CoreDeps {
   return { ...clients, config, logger: silentLogger(), region: sim.region, accountId: sim.accountId };
 }
 
@@ -82,16 +82,13 @@ export function seedSet(sim: Simulator, config: Config, name: string, state: Set
     case "new":
       sim.state.createConfigurationSet(name, { [TAG_KEY]: "enabled" });
       return;
-    case "correct":
-      sim.state.createConfigurationSet(name, { [TAG_KEY]: "enabled" });
-      seedOurRole();
-      seedOurDestination();
-      return;
     case "notOptedIn":
       sim.state.createConfigurationSet(name, { team: "mail" });
       return;
+    case "correct":
     case "optedOutLeftovers":
-      sim.state.createConfigurationSet(name, { [TAG_KEY]: "disabled" });
+      // Wired as reconcile wires a set; opted out afterwards for the leftovers.
+      sim.state.createConfigurationSet(name, { [TAG_KEY]: state === "correct" ? "enabled" : "disabled" });
       seedOurRole();
       seedOurDestination();
       return;

@@ -4,12 +4,12 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Logger } from "@aws-lambda-powertools/logger";
 import packageJson from "../package.json";
 import { createAwsClients, sdkClientConfig, type AwsClients } from "../shared/aws-clients";
-import { InvalidBackfillInputError, runBackfill, validateConfigurationSetNames } from "../shared/backfill";
+import { runBackfill, validateConfigurationSetNames } from "../shared/backfill";
 import { loadConfig, type Environment } from "../shared/config";
-import { ConfigError, describeError } from "../shared/errors";
+import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
-import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
-import { progressLine, reportTable } from "./render";
+import { buildReport } from "../shared/report";
+import { progressBar, reportTable } from "./render";
 
 export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--json] [--region R] [--concurrency N]
 
@@ -29,11 +29,13 @@ Configuration comes from the same environment variables as the functions (OPT_IN
 DEFAULT_DELIVERY_STREAM_ARN, EVENT_TYPES, ROLE_PATH, SES_REQUESTS_PER_SECOND, ...); credentials from the
 standard AWS chain; endpoints from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>.
 
+Warnings of the run (e.g. a role with our name that is not ours, left untouched) are logged on stderr as JSON
+lines; with --json, stdout holds only the report.
+
 Exit codes: 0 nothing failed, 1 a configuration set failed (or the run could not finish), 2 bad usage or configuration.
 `;
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const PROGRESS_REDRAW_MS = 100;
 
 export interface CliClients extends AwsClients {
   sts: STSClient;
@@ -53,10 +55,14 @@ export interface CliIo {
 export interface CliDeps {
   /** Builds the AWS clients for a region (undefined: the SDK's default chain); replaced in tests. */
   createClients?: (options: { region?: string; maxAttempts: number }) => CliClients;
-  now?: () => number;
+  /** The core's logger; default a Powertools Logger at WARN, which writes warnings and errors to stderr. */
+  logger?: Logger;
 }
 
-class UsageError extends Error {
+/** Service name of the CLI's log lines. */
+export const CLI_SERVICE_NAME = "ses-firehose-autowire-cli";
+
+class UsageError extends AutowireError {
   override readonly name = "UsageError";
 }
 
@@ -130,40 +136,8 @@ function defaultClients(options: { region?: string; maxAttempts: number }): CliC
   return { ...createAwsClients(options), sts: new STSClient(sdkClientConfig(options)) };
 }
 
-/** A progress line on stderr, redrawn at most every 100 ms; only on a terminal. */
-function progressReporter(io: CliIo, now: () => number, enabled: boolean) {
-  const started = now();
-  const state = { done: 0, total: 0, totalFinal: false, counts: emptyCounts(), elapsedMs: 0 };
-  let drawnAt = Number.NEGATIVE_INFINITY;
-  const draw = (force: boolean) => {
-    if (!enabled) return;
-    const at = now();
-    if (!force && at - drawnAt < PROGRESS_REDRAW_MS) return;
-    drawnAt = at;
-    state.elapsedMs = at - started;
-    io.stderr.write(`\r\x1b[2K${progressLine(state)}`);
-  };
-  return {
-    listed(names: number, morePages: boolean) {
-      state.total += names;
-      state.totalFinal = !morePages;
-      draw(false);
-    },
-    result(entry: ReportEntry) {
-      state.done += 1;
-      state.counts[entry.outcome] += 1;
-      draw(false);
-    },
-    finish() {
-      draw(true);
-      if (enabled) io.stderr.write("\n");
-    },
-  };
-}
-
 /** Runs the CLI; returns the exit code. Never calls process.exit, so tests run it in-process. */
 export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
-  const now = deps.now ?? (() => performance.now());
   let parsed: Parsed;
   let config;
   try {
@@ -207,23 +181,18 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
     return 2;
   }
 
-  const progress = progressReporter(io, now, io.stderr.isTTY === true && !options.json);
-  const logger = new Logger({
-    serviceName: "ses-firehose-autowire-cli",
-    logLevel: "SILENT",
-  });
+  // Progress only on a terminal, and never with --json (stdout then carries the report alone).
+  const progress = progressBar(io.stderr, io.stderr.isTTY === true && !options.json);
+  // Node's Console sends warn and error to stderr: stdout keeps only what main writes there.
+  const logger = deps.logger ?? new Logger({ serviceName: CLI_SERVICE_NAME, logLevel: "WARN" });
   try {
     const run = await runBackfill(
       {
         dryRun: options.dryRun,
         ...(options.only === undefined ? {} : { configurationSetNames: options.only }),
       },
+      { ...clients, config, logger, region: resolvedRegion, accountId: account },
       {
-        ...clients,
-        config,
-        logger,
-        region: resolvedRegion,
-        accountId: account,
         concurrency: options.concurrency,
         onListed: (names, morePages) => progress.listed(names, morePages),
         onResult: (entry) => progress.result(entry),

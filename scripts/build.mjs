@@ -20,6 +20,7 @@ export function esbuildOptionsFrom(properties) {
     "Minify",
     "Sourcemap",
     "SourcesContent",
+    "MainFields",
     "External",
   ]);
   const unknown = Object.keys(properties).filter((key) => !known.has(key));
@@ -37,6 +38,14 @@ export function esbuildOptionsFrom(properties) {
     // SAM's SourcesContent: false keeps the mappings (stack traces keep file and line) but not the sources.
     sourcesContent: properties.SourcesContent !== false,
     external: properties.External ?? [],
+    // SAM passes MainFields to esbuild as --main-fields=<comma-separated list>; absent, esbuild's own default.
+    ...(properties.MainFields === undefined
+      ? {}
+      : {
+          mainFields: String(properties.MainFields)
+            .split(",")
+            .map((field) => field.trim()),
+        }),
   };
 }
 

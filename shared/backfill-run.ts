@@ -1,12 +1,13 @@
 // Core layer: one backfill run across invocations — payload validation, the continuation state and the final report.
 import { randomUUID } from "node:crypto";
 import {
-  InvalidBackfillInputError,
   runBackfill,
   validateConfigurationSetNames,
   type BackfillCursor,
-  type BackfillDeps,
+  type BackfillOptions,
 } from "./backfill";
+import { resolveDeps, type CoreDeps } from "./deps";
+import { BackfillStalledError, InvalidBackfillInputError } from "./errors";
 import {
   countOutcomes,
   emptyCounts,
@@ -41,7 +42,7 @@ export interface BackfillPayload extends BackfillRequest {
   continuation?: BackfillContinuation;
 }
 
-/** The SPEC §5 report plus the run's identity, returned by the invocation that finishes the run. */
+/** The report of docs/contract.md plus the run's identity, returned by the invocation that finishes the run. */
 export interface BackfillReport extends Report {
   runId: string;
   startedAt: string;
@@ -63,9 +64,9 @@ export type BackfillStep =
   | { status: "continue"; payload: BackfillPayload; progress: BackfillProgress }
   | { status: "complete"; report: BackfillReport };
 
-export interface BackfillStepDeps extends BackfillDeps {
+export interface BackfillStepOptions extends BackfillOptions {
+  /** Default randomUUID. */
   newRunId?: () => string;
-  currentTime?: () => Date;
 }
 
 export const MAX_CARRIED_FAILURES = 100;
@@ -166,13 +167,14 @@ function addCounts(into: OutcomeCounts, more: OutcomeCounts): OutcomeCounts {
  */
 export async function runBackfillStep(
   payload: BackfillPayload,
-  deps: BackfillStepDeps,
+  deps: CoreDeps,
+  options: BackfillStepOptions = {},
 ): Promise<BackfillStep> {
   const previous = payload.continuation;
-  const runId = previous?.runId ?? (deps.newRunId ?? randomUUID)();
-  const startedAt = previous?.startedAt ?? (deps.currentTime?.() ?? new Date()).toISOString();
+  const runId = previous?.runId ?? (options.newRunId ?? randomUUID)();
+  const startedAt = previous?.startedAt ?? new Date(resolveDeps(deps).clock.now()).toISOString();
   const invocation = (previous?.invocation ?? 0) + 1;
-  const onResult = deps.onResult;
+  const { onResult } = options;
 
   const run = await runBackfill(
     {
@@ -182,8 +184,9 @@ export async function runBackfillStep(
         : { configurationSetNames: payload.configurationSetNames }),
       ...(previous === undefined ? {} : { cursor: previous.cursor }),
     },
+    deps,
     {
-      ...deps,
+      ...options,
       onResult: (entry) => {
         deps.logger.info("configuration set backfilled", {
           runId,
@@ -205,7 +208,7 @@ export async function runBackfillStep(
 
   if (!run.complete && run.cursor !== undefined) {
     if (run.results.length === 0) {
-      throw new InvalidBackfillInputError(
+      throw new BackfillStalledError(
         "Backfill made no progress: the invocation had less time left than the stop margin when it started. " +
           "Give the function a longer timeout (900 s is recommended).",
       );

@@ -1,25 +1,19 @@
 // Core layer: backfill — list the configuration sets (or take the given names) and reconcile each one, paced and bounded.
-import { GetRoleCommand, paginateListRoles } from "@aws-sdk/client-iam";
-import { paginateListConfigurationSets } from "@aws-sdk/client-sesv2";
-import { createDeliveryStreamCache } from "./delivery-streams";
-import { describeError, isAwsError } from "./errors";
-import { CONFIGURATION_SET_TAG_KEY, MANAGED_BY_TAG, REGION_TAG_KEY, roleNameFor } from "./naming";
-import { reconcile, type ReconcileDeps } from "./reconcile";
+import {
+  everySet,
+  givenSets,
+  listManagedRoleNames,
+  type BackfillCursor,
+  type WorkItem,
+} from "./backfill-sources";
+import { resolveDeps, type CoreDeps, type ResolvedDeps, type RunOptions } from "./deps";
+import { createDeliveryStreamCache, type DeliveryStreamCache } from "./delivery-streams";
+import { describeError, InvalidBackfillInputError, isThrottled } from "./errors";
+import { CONFIGURATION_SET_NAME_PATTERN } from "./naming";
+import { reconcileSet, type Reconciled } from "./reconcile";
 import type { ReportEntry } from "./report";
 
-export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Where a backfill continues. Every set before this position (in listing order) has been reconciled. */
-export interface BackfillCursor {
-  /** Listing mode: the NextToken that fetched the page holding the next set; absent for the first page. */
-  pageToken?: string;
-  /** Sets of that page (or, with explicit names, of the name list) already reconciled. */
-  index: number;
-  /** Every listed set is done: the run is cleaning up roles whose configuration set no longer exists. */
-  phase?: "orphans";
-  /** Orphan phase: the last role examined (roles are taken in name order). */
-  afterRole?: string;
-}
+export type { BackfillCursor } from "./backfill-sources";
 
 export interface BackfillInput {
   dryRun: boolean;
@@ -28,8 +22,8 @@ export interface BackfillInput {
   cursor?: BackfillCursor;
 }
 
-/** ReconcileDeps without what the engine decides itself, plus the engine's own knobs. `sleep` also paces its retries. */
-export interface BackfillDeps extends Omit<ReconcileDeps, "dryRun" | "remainingTimeMs" | "managedRoleNames"> {
+/** The engine's per-run knobs; every one has a default (filled in by backfillSettings). */
+export interface BackfillOptions {
   /** Configuration sets reconciled at once (default 4): IAM and Firehose calls of one overlap SES calls of others. */
   concurrency?: number;
   /** Milliseconds left in this invocation (Lambda's getRemainingTimeInMillis); unlimited when absent. */
@@ -40,6 +34,8 @@ export interface BackfillDeps extends Omit<ReconcileDeps, "dryRun" | "remainingT
   reserveMs?: number;
   /** ListConfigurationSets page size (default 1,000). */
   pageSize?: number;
+  /** DescribeDeliveryStream results shared by the run's reconciles (default: a new cache per run). */
+  deliveryStreams?: DeliveryStreamCache;
   /** Called per ListConfigurationSets page: names on it, and whether more pages follow (progress totals). */
   onListed?: (names: number, morePages: boolean) => void;
   /** Called once per configuration set as soon as it is done (progress bars, structured logs). */
@@ -58,20 +54,8 @@ export interface BackfillRun {
   listPages: number;
 }
 
-/** The backfill input (payload or flags) is not acceptable. The message says what was wrong and what is accepted. */
-export class InvalidBackfillInputError extends Error {
-  override readonly name = "InvalidBackfillInputError";
-}
-
-const THROTTLING_ERRORS = [
-  "TooManyRequestsException",
-  "Throttling",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-];
-/** How reconcile words an AWS error it could not get past: "<Operation> failed with <ErrorName>: …". */
-const THROTTLED_ENTRY = new RegExp(`failed with (${THROTTLING_ERRORS.join("|")})\\b`);
 const THROTTLED_SET_RETRIES = 3;
+const FIRST_THROTTLED_WAIT_MS = 2000;
 
 /** Validates and de-duplicates configuration set names, keeping their order. Throws one clear message. */
 export function validateConfigurationSetNames(names: readonly unknown[]): string[] {
@@ -92,193 +76,66 @@ export function validateConfigurationSetNames(names: readonly unknown[]): string
   return [...new Set(names as string[])];
 }
 
-interface WorkItem {
-  name: string;
-  /** The cursor pointing just after this item; undefined when it is the last one. */
-  after: BackfillCursor | undefined;
-}
-
-const ORPHAN_PHASE: BackfillCursor = { phase: "orphans", index: 0 };
-
-async function* listedSets(
-  deps: BackfillDeps,
-  start: BackfillCursor | undefined,
-  pages: { count: number },
-  seen: Set<string> | undefined,
-) {
-  let pageToken = start?.pageToken;
-  let skip = start?.index ?? 0;
-  const paginator = paginateListConfigurationSets(
-    {
-      client: deps.sesv2,
-      pageSize: deps.pageSize ?? 1000,
-      ...(pageToken === undefined ? {} : { startingToken: pageToken }),
-    },
-    {},
-  );
-  for await (const page of paginator) {
-    pages.count += 1;
-    const names = page.ConfigurationSets ?? [];
-    for (const name of names) seen?.add(name);
-    const nextToken = page.NextToken;
-    deps.onListed?.(Math.max(0, names.length - skip), nextToken !== undefined);
-    for (let index = skip; index < names.length; index += 1) {
-      const after: BackfillCursor | undefined =
-        index + 1 < names.length
-          ? { ...(pageToken === undefined ? {} : { pageToken }), index: index + 1 }
-          : nextToken === undefined
-            ? ORPHAN_PHASE
-            : { pageToken: nextToken, index: 0 };
-      yield { name: names[index]!, after } satisfies WorkItem;
-    }
-    skip = 0;
-    pageToken = nextToken;
-  }
-}
-
-/**
- * The set a role under our path was made for, when that role is of this region: read from the role name
- * (prefix-N-hash, the hash of "region/N" must match), or from the role's tags when N was shortened.
- */
-async function roleOwner(deps: BackfillDeps, roleName: string): Promise<string | undefined> {
-  const prefix = `${deps.config.roleNamePrefix}-`;
-  if (!roleName.startsWith(prefix)) return undefined;
-  const candidate = roleName.slice(prefix.length, -9);
-  if (CONFIGURATION_SET_NAME_PATTERN.test(candidate)) {
-    if (roleNameFor(deps.config.roleNamePrefix, deps.region, candidate) === roleName) return candidate;
-    // N was not shortened, so the hash is of another region (IAM is global): another deployment's role.
-    const room = 64 - prefix.length - 9;
-    if (candidate.length < room) return undefined;
-  }
-  try {
-    const { Role: role } = await deps.iam.send(new GetRoleCommand({ RoleName: roleName }));
-    const tag = (key: string) => role?.Tags?.find((t) => t.Key === key)?.Value;
-    const ours = tag(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value && tag(REGION_TAG_KEY) === deps.region;
-    return ours ? tag(CONFIGURATION_SET_TAG_KEY) : undefined;
-  } catch (err) {
-    if (isAwsError(err, "NoSuchEntity", "NoSuchEntityException")) return undefined;
-    throw err;
-  }
-}
-
-/**
- * After every listed set: roles under our path whose configuration set is gone (a DeleteConfigurationSet event
- * that was missed). Each is reconciled under its set's name, which removes the role. When this invocation did
- * not list every set itself (a continued run carries no names), the listing is read again: 1 SES call per 1,000.
- */
-async function* orphanedSets(
-  deps: BackfillDeps,
-  managedRoleNames: ReadonlySet<string>,
-  afterRole: string | undefined,
-  pages: { count: number },
-  seen: ReadonlySet<string> | undefined,
-) {
-  if (managedRoleNames.size === 0) return;
-  let listed = seen;
-  if (listed === undefined) {
-    const names = new Set<string>();
-    const paginator = paginateListConfigurationSets(
-      { client: deps.sesv2, pageSize: deps.pageSize ?? 1000 },
-      {},
+/** The options with their defaults: the one place they are filled in. */
+function backfillSettings(options: BackfillOptions) {
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new InvalidBackfillInputError(
+      `concurrency ${concurrency} is not valid: expected an integer from 1 to 64.`,
     );
-    for await (const page of paginator) {
-      pages.count += 1;
-      for (const name of page.ConfigurationSets ?? []) names.add(name);
-    }
-    listed = names;
   }
-  const listedRoles = new Set<string>();
-  for (const name of listed) listedRoles.add(roleNameFor(deps.config.roleNamePrefix, deps.region, name));
-  const candidates = [...managedRoleNames]
-    .filter((role) => !listedRoles.has(role) && (afterRole === undefined || role > afterRole))
-    .sort();
-  for (const roleName of candidates) {
-    const owner = await roleOwner(deps, roleName);
-    if (owner === undefined || listed.has(owner)) continue;
-    deps.logger.info("role outlived its configuration set; reconciling it", {
-      roleName,
-      configurationSet: owner,
-    });
-    yield { name: owner, after: { ...ORPHAN_PHASE, afterRole: roleName } } satisfies WorkItem;
-  }
+  return {
+    concurrency,
+    remainingTimeMs: options.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY),
+    stopMarginMs: options.stopMarginMs ?? 90_000,
+    reserveMs: options.reserveMs ?? 20_000,
+    pageSize: options.pageSize ?? 1000,
+    deliveryStreams: options.deliveryStreams ?? createDeliveryStreamCache(),
+  };
 }
 
-async function* everySet(
-  deps: BackfillDeps,
-  start: BackfillCursor | undefined,
-  managedRoleNames: ReadonlySet<string>,
-  pages: { count: number },
-) {
-  // Names are kept only when this invocation lists from the first page, so the orphan phase need not list again.
-  const seen = start === undefined ? new Set<string>() : undefined;
-  if (start?.phase !== "orphans") yield* listedSets(deps, start, pages, seen);
-  const afterRole = start?.phase === "orphans" ? start.afterRole : undefined;
-  yield* orphanedSets(deps, managedRoleNames, afterRole, pages, seen);
-}
-
-async function* givenSets(names: readonly string[], start: BackfillCursor | undefined) {
-  for (let index = start?.index ?? 0; index < names.length; index += 1) {
-    yield {
-      name: names[index]!,
-      after: index + 1 < names.length ? { index: index + 1 } : undefined,
-    } satisfies WorkItem;
-  }
-}
-
-/** Names of the roles under our path, from one paginated ListRoles (IAM returns no tags here; names suffice). */
-export async function listManagedRoleNames(deps: Pick<BackfillDeps, "iam" | "config">): Promise<Set<string>> {
-  const names = new Set<string>();
-  for await (const page of paginateListRoles(
-    { client: deps.iam, pageSize: 1000 },
-    { PathPrefix: deps.config.rolePath },
-  )) {
-    for (const role of page.Roles ?? []) if (role.RoleName !== undefined) names.add(role.RoleName);
-  }
-  return names;
-}
-
-function throttled(entry: ReportEntry): boolean {
-  return entry.outcome === "failed" && THROTTLED_ENTRY.test(entry.error ?? "");
-}
-
-async function reconcileOrReport(name: string, reconcileDeps: ReconcileDeps): Promise<ReportEntry> {
+/** reconcile reports per-set problems itself; anything it throws is unexpected and still gets its one entry. */
+async function reconcileOrReport(name: string, deps: CoreDeps, options: RunOptions): Promise<Reconciled> {
   try {
-    return await reconcile(name, reconcileDeps);
+    return await reconcileSet(name, deps, options);
   } catch (err) {
-    // reconcile reports per-set problems itself; anything thrown is unexpected and still gets its one entry.
     const { name: errorName, message } = describeError(err);
-    const error = `${errorName}: ${message}`;
-    return isAwsError(err, ...THROTTLING_ERRORS)
-      ? { configurationSet: name, outcome: "failed", actions: [], error: `Reconcile failed with ${error}` }
-      : { configurationSet: name, outcome: "failed", actions: [], error };
+    return {
+      entry: {
+        configurationSet: name,
+        outcome: "failed",
+        actions: [],
+        error: `${errorName}: ${message}`,
+        errorName,
+      },
+      cause: err,
+    };
   }
 }
 
 /**
  * Reconciles one set. The SDK's adaptive retry handles throttling; if a set still ends throttled (a long burst
- * from another tool on the account), it waits and tries that set again rather than report a failure.
- * reconcile is idempotent, so a second try converges from wherever the first one stopped.
+ * from another tool on the account), it waits and tries that set again rather than report a failure. Throttled
+ * is decided on the error itself (isThrottled), never on the entry's wording. reconcile is idempotent, so a
+ * second try converges from wherever the first one stopped.
  */
-async function reconcileOne(
-  name: string,
-  reconcileDeps: ReconcileDeps,
-  sleep: (ms: number) => Promise<void>,
-) {
+async function reconcileOne(name: string, deps: ResolvedDeps, options: RunOptions): Promise<ReportEntry> {
   const actions: string[] = [];
   for (let attempt = 0; ; attempt += 1) {
-    const entry = await reconcileOrReport(name, reconcileDeps);
+    const { entry, cause } = await reconcileOrReport(name, deps, options);
     actions.push(...entry.actions);
-    const waitMs = 2000 * 2 ** attempt;
-    const timeLeft = reconcileDeps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
-    if (!throttled(entry) || attempt >= THROTTLED_SET_RETRIES || timeLeft <= waitMs) {
+    const waitMs = FIRST_THROTTLED_WAIT_MS * 2 ** attempt;
+    const timeLeft = options.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
+    if (!isThrottled(cause) || attempt >= THROTTLED_SET_RETRIES || timeLeft <= waitMs) {
       return { ...entry, actions };
     }
-    reconcileDeps.logger.warn("configuration set still throttled after the SDK's retries; trying it again", {
+    deps.logger.warn("configuration set still throttled after the SDK's retries; trying it again", {
       configurationSet: name,
       waitMs,
       error: entry.error,
+      errorName: entry.errorName,
     });
-    await sleep(waitMs);
+    await deps.clock.sleep(waitMs);
   }
 }
 
@@ -287,64 +144,52 @@ async function reconcileOne(
  * with at most `concurrency` at once. When the remaining time falls under the stop margin it takes no new set,
  * lets the ones in flight finish and returns a cursor: each set is reconciled exactly once across calls.
  */
-export async function runBackfill(input: BackfillInput, deps: BackfillDeps): Promise<BackfillRun> {
-  const remaining = deps.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
-  const stopMarginMs = deps.stopMarginMs ?? 90_000;
-  const reserveMs = deps.reserveMs ?? 20_000;
-  const concurrency = deps.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new InvalidBackfillInputError(
-      `concurrency ${concurrency} is not valid: expected an integer from 1 to 64.`,
-    );
-  }
+export async function runBackfill(
+  input: BackfillInput,
+  deps: CoreDeps,
+  options: BackfillOptions = {},
+): Promise<BackfillRun> {
+  const settings = backfillSettings(options);
   const names =
     input.configurationSetNames === undefined
       ? undefined
       : validateConfigurationSetNames(input.configurationSetNames);
+  const resolved = resolveDeps(deps);
 
   const managedRoleNames = await listManagedRoleNames(deps);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const reconcileDeps: ReconcileDeps = {
-    sesv2: deps.sesv2,
-    iam: deps.iam,
-    firehose: deps.firehose,
-    config: deps.config,
-    logger: deps.logger,
-    region: deps.region,
-    accountId: deps.accountId,
+  const remaining = settings.remainingTimeMs;
+  const runOptions: RunOptions = {
     dryRun: input.dryRun,
     managedRoleNames,
-    deliveryStreams: deps.deliveryStreams ?? createDeliveryStreamCache(),
-    remainingTimeMs: () => remaining() - reserveMs,
-    sleep,
-    ...(deps.random === undefined ? {} : { random: deps.random }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
+    deliveryStreams: settings.deliveryStreams,
+    remainingTimeMs: () => remaining() - settings.reserveMs,
   };
 
   const pages = { count: 0 };
+  const listing = { pageSize: settings.pageSize, onListed: options.onListed, pages };
   const source: AsyncIterator<WorkItem> =
     names === undefined
-      ? everySet(deps, input.cursor, managedRoleNames, pages)
+      ? everySet(deps, listing, input.cursor, managedRoleNames)
       : givenSets(names, input.cursor);
-  if (names !== undefined) deps.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
+  if (names !== undefined) options.onListed?.(Math.max(0, names.length - (input.cursor?.index ?? 0)), false);
   const results: ReportEntry[] = [];
   let exhausted = false;
   let lastTaken: WorkItem | undefined;
 
   const worker = async () => {
-    while (!exhausted && remaining() >= stopMarginMs) {
+    while (!exhausted && remaining() >= settings.stopMarginMs) {
       const next = await source.next();
       if (next.done === true) {
         exhausted = true;
         return;
       }
       lastTaken = next.value;
-      const entry = await reconcileOne(next.value.name, reconcileDeps, sleep);
+      const entry = await reconcileOne(next.value.name, resolved, runOptions);
       results.push(entry);
-      deps.onResult?.(entry);
+      options.onResult?.(entry);
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: settings.concurrency }, worker));
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
   if (failure !== undefined) throw failure.reason;
 

@@ -1,9 +1,8 @@
 // Adapter layer: validate an "AWS API Call via CloudTrail" event (as `unknown`) and extract configuration set names.
 import { MalformedEventError } from "./errors";
+import { CONFIGURATION_SET_NAME_PATTERN } from "./naming";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
-/** SES v2 configuration set names (SPEC §9). */
-export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The part of a CloudTrail record we read; the handlers type their event with it, shared code re-validates it. */
 export interface CloudTrailDetail {
@@ -132,9 +131,10 @@ function nameAt(value: unknown, where: string, into: ExtractedNames): void {
 }
 
 /**
- * Every configuration set the call was about (docs/events.md): `configurationSetName`, `configurationSet.name`, a
- * configuration-set `resourceArn`, or the configuration-set ARNs in `resourceARNList`, each also in PascalCase
- * (`ConfigurationSetName`, `ConfigurationSet.Name`, `ResourceArn`, `ResourceARNList`). Duplicates removed.
+ * Every configuration set the call was about (docs/architecture.md, "Events"): `configurationSetName`,
+ * `configurationSet.name`, a configuration-set `resourceArn`, or the configuration-set ARNs in `resourceARNList`, each
+ * also in PascalCase (`ConfigurationSetName`, `ConfigurationSet.Name`, `ResourceArn`, `ResourceARNList`). Duplicates
+ * removed.
  */
 export function configurationSetNamesFrom(
   call: CloudTrailApiCall,

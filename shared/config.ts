@@ -1,4 +1,4 @@
-// Core layer: environment variables (SPEC §5) to one typed, validated, frozen configuration object.
+// Core layer: environment variables (docs/contract.md) to one typed, validated, frozen configuration object.
 import { ConfigError } from "./errors";
 
 export const ALL_EVENT_TYPES = [

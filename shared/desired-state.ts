@@ -1,4 +1,4 @@
-// Core layer: the opt-in rules of SPEC §3 — a configuration set's tags and the configuration to what it should have.
+// Core layer: the opt-in rules (docs/architecture.md) — a configuration set's tags and the configuration to what it should have.
 import type { Config } from "./config";
 import { InvalidTagValueError, StreamNotUsableError } from "./errors";
 import { deliveryStreamArnFor, parseDeliveryStreamArn } from "./naming";
@@ -26,7 +26,7 @@ function defaultStream(config: Config, because: string): DesiredState {
 }
 
 /**
- * What the configuration set should have, from its opt-in tag and the configuration (SPEC §3).
+ * What the configuration set should have, from its opt-in tag and the configuration (docs/architecture.md, "Opt-in rules").
  * Throws InvalidTagValueError (naming the tag, the value and what is accepted) or StreamNotUsableError
  * when the default stream is asked for but none is configured. Stream ARNs are returned as given;
  * resolveDeliveryStream checks their region, account and status.

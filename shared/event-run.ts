@@ -4,7 +4,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { createAwsClients, type AwsClients } from "./aws-clients";
 import { configurationSetNamesFrom, parseCloudTrailEvent, type ExtractedNames } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
-import { describeError, MalformedEventError } from "./errors";
+import { AutowireError, describeError, MalformedEventError } from "./errors";
 import { attachPacer, TokenBucketPacer } from "./pacing";
 import { eventTimeOf, RecentReads } from "./recent-reads";
 import { reconcile } from "./reconcile";
@@ -15,7 +15,14 @@ import {
   parseTagChangeEvent,
   TAG_CHANGE_DETAIL_TYPE,
 } from "./tag-change-event";
-import { addOutcomeMetrics, createLogger, createMetrics } from "./telemetry";
+import {
+  addOutcomeMetrics,
+  COALESCED_EVENTS_METRIC,
+  createLogger,
+  createMetrics,
+  IGNORED_EVENTS_METRIC,
+  MALFORMED_EVENTS_METRIC,
+} from "./telemetry";
 
 export { TAG_CHANGE_DETAIL_TYPE };
 
@@ -43,7 +50,7 @@ export type EventRunResult =
   | { status: "reconciled"; results: ReportEntry[]; coalesced?: string[] };
 
 /** Thrown after every set was tried, so Lambda retries the event and, in the end, sends it to the dead-letter queue. */
-export class ConfigurationSetsFailedError extends Error {
+export class ConfigurationSetsFailedError extends AutowireError {
   override readonly name = "ConfigurationSetsFailedError";
   constructor(readonly failed: readonly ReportEntry[]) {
     super(
@@ -99,17 +106,19 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
   logger.appendKeys({ configurationSet: name });
   const startedAt = deps.recentReads?.clock();
   try {
-    const entry = await reconcile(name, {
-      ...clients,
-      config,
-      logger,
-      region: scope.region,
-      accountId: scope.account,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      removeOnly: deps.removeOnly,
-    }).catch((err: unknown): ReportEntry => {
+    const entry = await reconcile(
+      name,
+      { ...clients, config, logger, region: scope.region, accountId: scope.account },
+      { remainingTimeMs: () => context.getRemainingTimeInMillis(), removeOnly: deps.removeOnly },
+    ).catch((err: unknown): ReportEntry => {
       const { name: errorName, message } = describeError(err);
-      return { configurationSet: name, outcome: "failed", actions: [], error: `${errorName}: ${message}` };
+      return {
+        configurationSet: name,
+        outcome: "failed",
+        actions: [],
+        error: `${errorName}: ${message}`,
+        errorName,
+      };
     });
     if (entry.outcome === "failed")
       logger.error("reconcile failed", { outcome: entry.outcome, error: entry.error });
@@ -130,7 +139,7 @@ interface Scope {
 
 function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): EventRunResult {
   deps.logger[level](`event ignored: ${reason}`);
-  deps.metrics.addMetric("IgnoredEvents", MetricUnit.Count, 1);
+  deps.metrics.addMetric(IGNORED_EVENTS_METRIC, MetricUnit.Count, 1);
   return { status: "ignored", reason };
 }
 
@@ -209,7 +218,7 @@ async function run(
     deps.logger.info("coalesced: a finished reconcile in this container already saw this change", {
       coalesced,
     });
-    deps.metrics.addMetric("CoalescedEvents", MetricUnit.Count, coalesced.length);
+    deps.metrics.addMetric(COALESCED_EVENTS_METRIC, MetricUnit.Count, coalesced.length);
   }
   addOutcomeMetrics(deps.metrics, results);
   const failed = results.filter((entry) => entry.outcome === "failed");
@@ -234,7 +243,7 @@ export async function reconcileFromEvent(
     return await run(event, context, accepted, deps);
   } catch (err) {
     if (err instanceof MalformedEventError) {
-      deps.metrics.addMetric("MalformedEvents", MetricUnit.Count, 1);
+      deps.metrics.addMetric(MALFORMED_EVENTS_METRIC, MetricUnit.Count, 1);
       deps.logger.error("malformed event: sending it to the dead-letter queue", {
         error: err.message,
         event,

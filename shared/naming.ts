@@ -1,4 +1,4 @@
-// Core layer: deterministic names and ARNs of what we manage (SPEC §4) — pure functions, no AWS calls.
+// Core layer: deterministic names and ARNs of what we manage (docs/architecture.md, "What gets created") — pure functions, no AWS calls.
 import { createHash } from "node:crypto";
 
 /** The tag that marks a role as ours; a role without it (or outside our path) is never changed or deleted. */
@@ -6,7 +6,7 @@ export const MANAGED_BY_TAG = { Key: "managed-by", Value: "ses-firehose-autowire
 export const CONFIGURATION_SET_TAG_KEY = "ses-configuration-set";
 export const REGION_TAG_KEY = "ses-region";
 
-/** SES configuration set names (SPEC §9); anything else cannot name a set, so reconcile refuses it up front. */
+/** SES configuration set names (docs/contract.md); anything else cannot name a set, so reconcile refuses it up front. */
 export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const MAX_ROLE_NAME_LENGTH = 64;
@@ -33,6 +33,32 @@ export function roleNameFor(prefix: string, region: string, configurationSetName
     .slice(0, HASH_LENGTH);
   const room = MAX_ROLE_NAME_LENGTH - prefix.length - HASH_LENGTH - 2;
   return `${prefix}-${configurationSetName.slice(0, Math.max(room, 0))}-${hash}`;
+}
+
+/** What a role name under our path says about its configuration set (the reverse of roleNameFor). */
+export type RoleNameReading =
+  /** The name spells the set in full and its hash matches this region. */
+  | { kind: "set"; configurationSet: string }
+  /** The set's name was shortened to fit 64 characters: only the role's tags say which set it was made for. */
+  | { kind: "shortened" }
+  /** Another prefix, or a full-length name whose hash is of another region (IAM is global): not this deployment's. */
+  | { kind: "other" };
+
+/** Reads the configuration set back from a role name made by roleNameFor with this prefix and region. */
+export function configurationSetFromRoleName(
+  prefix: string,
+  region: string,
+  roleName: string,
+): RoleNameReading {
+  if (!roleName.startsWith(`${prefix}-`)) return { kind: "other" };
+  const candidate = roleName.slice(prefix.length + 1, -(HASH_LENGTH + 1));
+  if (CONFIGURATION_SET_NAME_PATTERN.test(candidate)) {
+    if (roleNameFor(prefix, region, candidate) === roleName)
+      return { kind: "set", configurationSet: candidate };
+    const room = MAX_ROLE_NAME_LENGTH - prefix.length - HASH_LENGTH - 2;
+    if (candidate.length < room) return { kind: "other" };
+  }
+  return { kind: "shortened" };
 }
 
 export function roleArnFor(partition: string, accountId: string, rolePath: string, roleName: string): string {

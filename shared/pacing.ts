@@ -1,4 +1,5 @@
 // Infrastructure layer: client-side pacing of AWS calls (a token bucket) attached to one SDK client as middleware.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceInputTypes, ServiceOutputTypes, SESv2Client } from "@aws-sdk/client-sesv2";
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 
@@ -20,8 +21,6 @@ export interface PacerStats {
   /** Total milliseconds callers spent waiting for a slot. */
   waitedMs: number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * A token bucket kept as a schedule of reservations (GCRA): each caller reserves the next free slot at the
@@ -49,7 +48,7 @@ export class TokenBucketPacer {
     this.intervalMs = 1000 / options.ratePerSecond;
     this.burstWindowMs = (burst - 1) * this.intervalMs;
     this.now = options.now ?? (() => performance.now());
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /** Resolves when the caller may send one request. */

@@ -1,4 +1,4 @@
-// Core layer: the trust and permissions policy documents of SPEC §4 (the AWS documentation's own), and their semantic comparison.
+// Core layer: the trust and permissions policy documents of docs/core.md "What gets created" (the AWS documentation's own), and their semantic comparison.
 import { configurationSetArnFor } from "./naming";
 
 /** Name of the inline permissions policy put on every role we manage. */

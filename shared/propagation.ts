@@ -1,5 +1,6 @@
-// Core layer: retry SES's two IAM-propagation rejections (SPEC §2.2) with exponential backoff and full jitter.
-import { describeError } from "./errors";
+// Core layer: retry SES's two IAM-propagation rejections (docs/architecture.md, "IAM propagation") with full jitter.
+import type { Clock } from "./deps";
+import { describeError, PropagationTimeoutError } from "./errors";
 
 /** First backoff ceiling (the first wait is at most this, and no ceiling is lower), and the cap of every wait. */
 export const FIRST_DELAY_MS = 1_000;
@@ -14,12 +15,11 @@ export const ELAPSED_FRACTION = 0.5;
 /** Time kept back from the Lambda's remaining time so a spent budget still leaves room to report. */
 export const SAFETY_MARGIN_MS = 10_000;
 
+/**
+ * The one place the project reads an error's message: SES gives these two rejections no name of their own (both
+ * are BadRequestException, like every invalid input), so their text is all that tells them apart.
+ */
 const PROPAGATION_MESSAGES = [/could not assume iam role/i, /could not access kinesis firehose stream/i];
-
-/** Raised when SES still rejects the role once the budget is spent; keeps the last SES message. */
-export class PropagationTimeoutError extends Error {
-  override readonly name = "PropagationTimeoutError";
-}
 
 /** True only for SES's BadRequestException "Could not assume IAM role …" / "Could not access Kinesis Firehose Stream …". */
 export function isPropagationError(err: unknown): boolean {
@@ -40,15 +40,10 @@ export function propagationBudgetMs(
 
 export interface PropagationRetryOptions {
   budgetMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** [0, 1), as Math.random. */
-  random: () => number;
-  now: () => number;
+  clock: Clock;
   /** Told about each wait, for a log line. */
   onRetry?: (attempt: number, delayMs: number, err: unknown) => void;
 }
-
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `operation`; while it fails with a propagation error, waits random × min(cap, max(first, fraction ×
@@ -59,18 +54,19 @@ export async function withPropagationRetry<T>(
   operation: () => Promise<T>,
   options: PropagationRetryOptions,
 ): Promise<T> {
-  const started = options.now();
+  const { clock } = options;
+  const started = clock.now();
   const deadline = started + options.budgetMs;
   const attempt = async (n: number): Promise<T> => {
     try {
       return await operation();
     } catch (err) {
       if (!isPropagationError(err)) throw err;
-      const spent = options.now() - started;
+      const spent = clock.now() - started;
       const ceiling = Math.min(MAX_DELAY_MS, Math.max(FIRST_DELAY_MS, ELAPSED_FRACTION * spent));
-      const delayMs = Math.floor(options.random() * ceiling);
-      if (options.now() + delayMs >= deadline) {
-        const seconds = Math.round((options.now() - started) / 100) / 10;
+      const delayMs = Math.floor(clock.random() * ceiling);
+      if (clock.now() + delayMs >= deadline) {
+        const seconds = Math.round((clock.now() - started) / 100) / 10;
         throw new PropagationTimeoutError(
           `SES still rejected the role after ${n + 1} attempts over ${seconds} s ` +
             `(IAM propagation budget ${Math.round(options.budgetMs / 1000)} s spent): ${describeError(err).message}`,
@@ -78,7 +74,7 @@ export async function withPropagationRetry<T>(
         );
       }
       options.onRetry?.(n + 1, delayMs, err);
-      await options.sleep(delayMs);
+      await clock.sleep(delayMs);
       return attempt(n + 1);
     }
   };

@@ -1,4 +1,4 @@
-// Core layer: the report format of SPEC §5 — one entry per configuration set, and the run summary.
+// Core layer: the report format of docs/contract.md — one entry per configuration set, and the run summary.
 
 export const OUTCOMES = ["created", "updated", "unchanged", "removed", "skipped", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -11,6 +11,8 @@ export interface ReportEntry {
   roleArn?: string;
   deliveryStreamArn?: string;
   error?: string;
+  /** A failed entry's machine-readable error identity: our error class's name or the AWS error name. */
+  errorName?: string;
 }
 
 export type OutcomeCounts = Record<Outcome, number>;

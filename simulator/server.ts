@@ -1,6 +1,7 @@
 // Simulator layer (server): one HTTP server on 127.0.0.1 routing SES v2, IAM, STS, Firehose and Lambda by protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   DEFAULT_LIMITS,
   type InvokeHook,
@@ -266,7 +267,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         }
         const injector = faults;
         if (injector !== undefined && injector.applies(service, routed.operation)) {
-          if (injector.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, injector.latencyMs));
+          if (injector.latencyMs > 0) await sleep(injector.latencyMs);
           const fault = injector.draw();
           if (fault !== undefined) {
             injected = fault;

@@ -1,6 +1,5 @@
 // Adapter layer (Lambda): BackfillFunction — validate the payload, run one step of the backfill, continue or report.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
 import {
@@ -12,8 +11,7 @@ import {
 import { loadConfig } from "../../shared/config";
 import { scopeFromFunctionArn } from "../../shared/event-run";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
-import { OUTCOMES } from "../../shared/report";
-import { createLogger, createMetrics } from "../../shared/telemetry";
+import { createLogger, createMetrics, publishBackfillRunMetrics } from "../../shared/telemetry";
 
 // Built once per container: an invalid configuration fails the cold start with the ConfigError's message.
 const config = loadConfig();
@@ -30,14 +28,11 @@ export async function handler(event: unknown, context: Context): Promise<Backfil
   const scope = scopeFromFunctionArn(context.invokedFunctionArn);
   if (scope === undefined)
     throw new Error(`Cannot read region and account from ${context.invokedFunctionArn}`);
-  const step = await runBackfillStep(payload, {
-    ...clients,
-    config,
-    logger,
-    region: process.env.AWS_REGION ?? scope.region,
-    accountId: scope.account,
-    remainingTimeMs: () => context.getRemainingTimeInMillis(),
-  });
+  const step = await runBackfillStep(
+    payload,
+    { ...clients, config, logger, region: process.env.AWS_REGION ?? scope.region, accountId: scope.account },
+    { remainingTimeMs: () => context.getRemainingTimeInMillis() },
+  );
   if (step.status === "continue") {
     await lambda.send(
       new InvokeCommand({
@@ -60,15 +55,6 @@ export async function handler(event: unknown, context: Context): Promise<Backfil
     invocations: report.invocations,
     startedAt: report.startedAt,
   });
-  metrics.addDimension("DryRun", String(report.dryRun));
-  for (const outcome of OUTCOMES) {
-    metrics.addMetric(
-      `Backfill${outcome[0]!.toUpperCase()}${outcome.slice(1)}`,
-      MetricUnit.Count,
-      report.counts[outcome],
-    );
-  }
-  metrics.addMetric("BackfillRunCompleted", MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  publishBackfillRunMetrics(metrics, report);
   return report;
 }

@@ -1,7 +1,7 @@
 // Test (bench layer): a tiny run of `npm run bench` (--smoke) writes well-formed results for every figure and
 // exits 0 exactly when every target is met. The benchmarks themselves are not part of `npm test`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BenchResults, Figure } from "../../bench/results";
@@ -84,15 +84,25 @@ describe("npm run bench --smoke", () => {
     expect(results.pass).toBe(results.figures.every((f) => f.pass));
   });
 
+  it("draws the figures as SVG charts beside the results file, each with its baseline", () => {
+    const charts = path.join(dir, "charts");
+    expect(readdirSync(charts).sort()).toEqual(["backfill.svg", "bundles.svg", "propagation.svg"]);
+    const propagation = readFileSync(path.join(charts, "propagation.svg"), "utf8");
+    expect(propagation).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(propagation).toContain("baseline: fixed 1 s sleep (median)");
+    expect(readFileSync(path.join(charts, "backfill.svg"), "utf8")).toContain("20 sets at 200 SES req/s");
+    expect(run.stdout).toContain("charts/bundles.svg");
+  });
+
   it("exits 0 when every target is met and 1 when one is missed, and prints the table", () => {
     expect(run.status).toBe(results.pass ? 0 : 1);
     for (const f of results.figures) expect(run.stdout).toContain(f.figure);
     expect(run.stdout).toMatch(results.pass ? /all targets met/ : /TARGET MISSED/);
   });
 
-  it("derives each reference bundle's SDK imports from the function's own sources", () => {
-    const backfill = named("bundle-size/backfill").inputs.sdkImports as Record<string, string[]>;
-    const created = named("bundle-size/on-configuration-set-created").inputs.sdkImports as Record<
+  it("derives each reference bundle's SDK and Powertools imports from the function's own sources", () => {
+    const backfill = named("bundle-size/backfill").inputs.referenceImports as Record<string, string[]>;
+    const created = named("bundle-size/on-configuration-set-created").inputs.referenceImports as Record<
       string,
       string[]
     >;
@@ -107,7 +117,14 @@ describe("npm run bench --smoke", () => {
       ]),
     );
     expect(created["@aws-sdk/client-firehose"]).toEqual(["DescribeDeliveryStreamCommand", "FirehoseClient"]);
-    // The reference holds the SDK and nothing of ours: it is the smaller bundle.
+    expect(created["@aws-lambda-powertools/logger"]).toEqual(["Logger"]);
+    expect(created["@aws-lambda-powertools/metrics"]).toEqual(["MetricUnit", "Metrics"]);
+    // The reference is built at the floor whatever the template says: minified, ES module builds first.
+    expect(named("bundle-size/backfill").inputs.referenceEsbuild).toEqual({
+      minify: true,
+      mainFields: ["module", "main"],
+    });
+    // The reference holds the SDK and Powertools and nothing of ours: it is the smaller bundle.
     expect(named("bundle-size/backfill").value).toBeGreaterThan(named("bundle-size/backfill").baseline);
   });
 

@@ -1,4 +1,4 @@
-// Test (build layer): after `npm run build`, every bundle of SPEC §5 loads in Node.js, exports `handler`, was built
+// Test (build layer): after `npm run build`, every bundle of docs/contract.md loads in Node.js, exports `handler`, was built
 // with the template's esbuild options, and carries no devDependency.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -24,7 +24,7 @@ function bundledSources(file: string): string[] {
 }
 
 describe("function bundles (dist/<function folder>/index.js)", () => {
-  it("exist for the four functions of SPEC §5", () => {
+  it("exist for the four functions of the contract (docs/contract.md)", () => {
     expect(bundles.map(({ folder }) => folder).sort()).toEqual([
       "backfill",
       "on-configuration-set-created",
@@ -57,6 +57,17 @@ describe("function bundles (dist/<function folder>/index.js)", () => {
       // Minified: whitespace gone, so lines are long (only newlines inside template literals remain).
       expect(code.length / code.split("\n").length).toBeGreaterThan(2000);
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    },
+  );
+
+  it.each(bundles)(
+    "$folder takes the SDK's ES module builds (MainFields module,main), which esbuild can tree-shake",
+    ({ file }) => {
+      const sdk = bundledSources(file).filter(
+        (source) => source.includes("node_modules/@aws-sdk/client-") && source.endsWith(".js"),
+      );
+      expect(sdk.length).toBeGreaterThan(0);
+      expect(sdk.filter((source) => !source.includes("/dist-es/"))).toEqual([]);
     },
   );
 

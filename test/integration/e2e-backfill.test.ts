@@ -129,7 +129,7 @@ describe("BackfillFunction continuing itself when time runs short", () => {
     // Act: a function timeout of 60 s, below the 90 s the backfill keeps for the hand-over
     const invocation = await backfill.invoke({ dryRun: false }, { timeoutMs: 60_000 });
     // Assess
-    expect(invocation).toMatchObject({ ok: false, error: { errorType: "InvalidBackfillInputError" } });
+    expect(invocation).toMatchObject({ ok: false, error: { errorType: "BackfillStalledError" } });
     expect(invocation.ok ? "" : invocation.error.errorMessage).toMatch(/made no progress.*longer timeout/);
     expect(writeCalls(world.sim)).toEqual([]);
     expect(world.sim.invocations.size).toBe(0);
@@ -162,7 +162,7 @@ describe("the CLI (node dist/cli.js) against the simulator", () => {
     await world?.stop();
   });
 
-  it("--dry-run --json prints the plan as the SPEC §5 report and changes nothing (exit 0)", async () => {
+  it("--dry-run --json prints the plan as the report of docs/contract.md and changes nothing (exit 0)", async () => {
     // Prepare
     world.sim.callLog.reset();
     // Act
@@ -215,9 +215,12 @@ describe("the CLI (node dist/cli.js) against the simulator", () => {
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.counts).toMatchObject({ unchanged: 2, skipped: 1, failed: 1 });
-    expect(report.results.find((entry) => entry.configurationSet === "delta")?.error).toMatch(
-      /missing-stream/,
-    );
+    expect(report.results.find((entry) => entry.configurationSet === "delta")).toMatchObject({
+      error: expect.stringMatching(/missing-stream/),
+      errorName: "StreamNotUsableError",
+    });
+    // The core's warning reaches the operator on stderr; stdout held only the report parsed above.
+    expect(run.stderr).toMatch(/"level":"WARN".*"message":"failed".*"errorName":"StreamNotUsableError"/);
     expect(unwiredProblems(await readWiring(world, "delta"))).toEqual([]);
   });
 

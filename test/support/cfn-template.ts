@@ -1,5 +1,5 @@
 // Test support: template.yaml parsed with yaml-cfn, and a small resolver for the intrinsics its policies and
-// patterns use (Ref, Fn::Sub, Fn::If, Fn::GetAtt, Fn::Join), given parameter values and a test account/region.
+// patterns use (Ref, Fn::Sub, Fn::If, Fn::GetAtt, Fn::Join, Fn::FindInMap), given parameter values and a test account/region.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { yamlParse } from "yaml-cfn";
@@ -17,6 +17,7 @@ export interface CfnTemplate {
   Transform?: string;
   Parameters: Record<string, Record<string, unknown>>;
   Conditions: Record<string, unknown>;
+  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   Globals: { Function: Record<string, unknown> };
   Resources: Record<string, CfnResource>;
   Outputs: Record<string, Record<string, unknown>>;
@@ -91,10 +92,19 @@ export function resolve(scope: ResolveScope, value: unknown): unknown {
     const [fn, args] = first;
     if (fn === "Ref") return args === "AWS::NoValue" ? NO_VALUE : parameterValue(scope, args as string);
     if (fn === "Fn::Sub") {
-      const text = Array.isArray(args) ? (args[0] as string) : (args as string);
-      return text.replace(/\$\{([^}]+)\}/g, (_match, name: string) =>
-        name.includes(".") ? `arn:aws:test:::${name}` : parameterValue(scope, name),
-      );
+      const [text, variables] = Array.isArray(args)
+        ? (args as [string, Record<string, unknown>])
+        : [args as string, {}];
+      return text.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
+        if (name in variables) return String(resolve(scope, variables[name]));
+        return name.includes(".") ? `arn:aws:test:::${name}` : parameterValue(scope, name);
+      });
+    }
+    if (fn === "Fn::FindInMap") {
+      const [map, key, attribute] = (resolve(scope, args) as string[]).map(String);
+      const value = scope.template.Mappings?.[map!]?.[key!]?.[attribute!];
+      if (value === undefined) throw new Error(`Fn::FindInMap: no ${map}.${key}.${attribute}`);
+      return value;
     }
     if (fn === "Fn::If") {
       const [condition, whenTrue, whenFalse] = args as [string, unknown, unknown];

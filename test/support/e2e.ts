@@ -53,7 +53,7 @@ export interface E2eWorld {
   /** ARN of the stream created at start (`DEFAULT_DELIVERY_STREAM_ARN` of every function). */
   defaultStreamArn: string;
   streamArn(name: string): string;
-  /** Environment of the functions and the CLI: simulator endpoints + SPEC §5 variables (+ overrides). */
+  /** Environment of the functions and the CLI: simulator endpoints + the variables of docs/contract.md (+ overrides). */
   env(overrides?: Record<string, string>): Record<string, string>;
   /** A warm container of a built function; stopped by `stop()`. */
   container(
@@ -287,7 +287,7 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Everything that is not as SPEC §4 says for a set wired to `streamArn` (empty when it is right): our destination
+ * Everything that is not as docs/core.md "What gets created" says for a set wired to `streamArn` (empty when it is right): our destination
  * (enabled, all ten event types, our role, the stream), the role (path, tags) and the documented policies.
  */
 export function wiringProblems(world: E2eWorld, wiring: Wiring, streamArn: string): string[] {

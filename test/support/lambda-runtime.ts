@@ -10,7 +10,7 @@ import { loadTemplate, type CfnTemplate } from "./cfn-template";
 const ROOT = path.join(__dirname, "..", "..");
 const CONTAINER_SCRIPT = path.join(__dirname, "lambda-container.cjs");
 
-/** The four functions of SPEC §5 (their logical IDs in template.yaml). */
+/** The four functions of docs/contract.md (their logical IDs in template.yaml). */
 export const FUNCTION_IDS = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
@@ -72,7 +72,7 @@ export type InvokeResult<T = unknown> =
 
 export interface ContainerOptions {
   fn: FunctionId;
-  /** The function's environment: simulator endpoints and the SPEC §5 variables. Nothing else is inherited. */
+  /** The function's environment: simulator endpoints and the variables of docs/contract.md. Nothing else is inherited. */
   env: Record<string, string>;
   region?: string;
   accountId?: string;

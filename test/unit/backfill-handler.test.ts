@@ -3,7 +3,8 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
-import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
+import { lambdaContext } from "../support/lambda-context";
 
 const mockFake = new FakeAws();
 jest.mock("../../shared/aws-clients", () => ({
@@ -17,20 +18,13 @@ let handler: (event: unknown, context: Context) => Promise<BackfillReport | Back
 let stdout: string[] = [];
 
 function contextWith(getRemainingTimeInMillis: () => number): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+  return lambdaContext({
     functionName: "stack-BackfillFunction-abc",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: FUNCTION_ARN,
+    region: REGION,
+    account: ACCOUNT,
     memoryLimitInMB: "512",
-    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
-    logGroupName: "/aws/lambda/stack-BackfillFunction-abc",
-    logStreamName: "2026/11/26/[$LATEST]abc",
     getRemainingTimeInMillis,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  });
 }
 
 const plentyOfTime = contextWith(() => 900_000);
@@ -90,7 +84,7 @@ describe("BackfillFunction", () => {
     expect(mockFake.calls).toHaveLength(0);
   });
 
-  it("plans without writing in a dry run and returns the SPEC report", async () => {
+  it("plans without writing in a dry run and returns the report of docs/contract.md", async () => {
     // Prepare
     seedMixed(mockFake, 10);
 

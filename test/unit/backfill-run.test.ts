@@ -7,8 +7,9 @@ import {
   type BackfillContinuation,
 } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
+import { systemClock } from "../../shared/deps";
 import { emptyCounts, type ReportEntry } from "../../shared/report";
-import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "./backfill-fake-aws";
+import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "../support/fake-aws";
 
 const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
 const logger = new Logger({ serviceName: "backfill-run-test", logLevel: "SILENT" });
@@ -76,10 +77,9 @@ describe("runBackfillStep", () => {
         logger,
         region: REGION,
         accountId: ACCOUNT,
-        newRunId: () => "run-42",
-        currentTime: () => new Date("2026-11-26T12:00:00Z"),
-        onResult: (entry) => seen.push(entry),
+        clock: { ...systemClock, now: () => Date.parse("2026-11-26T12:00:00Z") },
       },
+      { newRunId: () => "run-42", onResult: (entry) => seen.push(entry) },
     );
 
     // Assess
@@ -114,12 +114,8 @@ describe("runBackfillStep", () => {
           counts: { ...emptyCounts(), failed: 106 },
         }),
       },
+      { ...fake.clients(), config, logger, region: REGION, accountId: ACCOUNT },
       {
-        ...fake.clients(),
-        config,
-        logger,
-        region: REGION,
-        accountId: ACCOUNT,
         concurrency: 1,
         pageSize: 100,
         remainingTimeMs: () => budget,

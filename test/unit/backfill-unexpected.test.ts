@@ -4,18 +4,19 @@ import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListConfigurationSetsCommand, SESv2Client, TooManyRequestsException } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
-import { runBackfill, type BackfillDeps } from "../../shared/backfill";
+import { runBackfill } from "../../shared/backfill";
 import { loadConfig } from "../../shared/config";
-import { reconcile, type ReconcileDeps } from "../../shared/reconcile";
+import { systemClock, type CoreDeps, type RunOptions } from "../../shared/deps";
+import { reconcileSet } from "../../shared/reconcile";
 import type { ReportEntry } from "../../shared/report";
 
-jest.mock("../../shared/reconcile", () => ({ reconcile: jest.fn() }));
-const reconcileMock = jest.mocked(reconcile);
+jest.mock("../../shared/reconcile", () => ({ reconcileSet: jest.fn() }));
+const reconcileMock = jest.mocked(reconcileSet);
 
 const sesMock = mockClient(SESv2Client);
 const iamMock = mockClient(IAMClient);
 
-function deps(extra: Partial<BackfillDeps> = {}): BackfillDeps {
+function deps(extra: Partial<CoreDeps> = {}): CoreDeps {
   return {
     sesv2: new SESv2Client({ region: "us-east-1" }),
     iam: new IAMClient({ region: "us-east-1" }),
@@ -24,12 +25,13 @@ function deps(extra: Partial<BackfillDeps> = {}): BackfillDeps {
     logger: new Logger({ serviceName: "t", logLevel: "SILENT" }),
     region: "us-east-1",
     accountId: "111122223333",
-    sleep: async () => undefined,
+    clock: { ...systemClock, sleep: async () => undefined },
     ...extra,
   };
 }
 
 const skipped = (name: string): ReportEntry => ({ configurationSet: name, outcome: "skipped", actions: [] });
+const reconciled = (name: string) => ({ entry: skipped(name) });
 
 beforeEach(() => {
   sesMock.reset();
@@ -45,7 +47,7 @@ describe("runBackfill around reconcile", () => {
     // Prepare
     reconcileMock.mockImplementation(async (name) => {
       if (name === "b") throw new TypeError("Cannot read properties of undefined");
-      return skipped(name);
+      return reconciled(name);
     });
 
     // Act
@@ -61,32 +63,33 @@ describe("runBackfill around reconcile", () => {
           outcome: "failed",
           actions: [],
           error: "TypeError: Cannot read properties of undefined",
+          errorName: "TypeError",
         },
       ]),
     );
     expect(run.managedRoleCount).toBe(1);
   });
 
-  it("retries a set whose reconcile threw a throttling error, passing the injected clock and randomness on", async () => {
+  it("retries a set whose reconcile threw a throttling error, passing the injected clock and the run's options on", async () => {
     // Prepare
-    const seen: Partial<ReconcileDeps>[] = [];
+    const seen: [CoreDeps, RunOptions | undefined][] = [];
     reconcileMock
       .mockImplementationOnce(async () => {
         throw new TooManyRequestsException({ message: "Too many requests", $metadata: {} });
       })
-      .mockImplementation(async (name, d) => {
-        seen.push(d);
-        return skipped(name);
+      .mockImplementation(async (name, d, options) => {
+        seen.push([d, options]);
+        return reconciled(name);
       });
-    const now = () => 5;
-    const random = () => 0.5;
+    const clock = { now: () => 5, random: () => 0.5, sleep: async () => undefined };
 
     // Act
-    const run = await runBackfill({ dryRun: true, configurationSetNames: ["a"] }, deps({ now, random }));
+    const run = await runBackfill({ dryRun: true, configurationSetNames: ["a"] }, deps({ clock }));
 
     // Assess
     expect(run.results).toEqual([skipped("a")]);
-    expect(seen[0]).toMatchObject({ now, random, dryRun: true });
+    expect(seen[0]?.[0].clock).toBe(clock);
+    expect(seen[0]?.[1]).toMatchObject({ dryRun: true });
   });
 
   it("gives up on a throttled set when the time left is shorter than the wait", async () => {
@@ -96,16 +99,18 @@ describe("runBackfill around reconcile", () => {
     );
 
     // Act
-    const run = await runBackfill(
-      { dryRun: false, configurationSetNames: ["a"] },
-      deps({ remainingTimeMs: () => 100_000, stopMarginMs: 0, reserveMs: 99_000 }),
-    );
+    const run = await runBackfill({ dryRun: false, configurationSetNames: ["a"] }, deps(), {
+      remainingTimeMs: () => 100_000,
+      stopMarginMs: 0,
+      reserveMs: 99_000,
+    });
 
     // Assess
     expect(run.results).toEqual([
       expect.objectContaining({
         outcome: "failed",
-        error: "Reconcile failed with TooManyRequestsException: Too many requests",
+        error: "TooManyRequestsException: Too many requests",
+        errorName: "TooManyRequestsException",
       }),
     ]);
     expect(reconcileMock).toHaveBeenCalledTimes(1);
@@ -117,11 +122,13 @@ describe("runBackfill around reconcile", () => {
       .on(ListConfigurationSetsCommand)
       .resolvesOnce({ NextToken: "t2" })
       .resolvesOnce({ ConfigurationSets: ["x"] });
-    reconcileMock.mockImplementation(async (name) => skipped(name));
+    reconcileMock.mockImplementation(async (name) => reconciled(name));
     const listed: [number, boolean][] = [];
 
     // Act
-    const run = await runBackfill({ dryRun: false }, deps({ onListed: (n, more) => listed.push([n, more]) }));
+    const run = await runBackfill({ dryRun: false }, deps(), {
+      onListed: (n, more) => listed.push([n, more]),
+    });
 
     // Assess
     expect(run.results).toEqual([skipped("x")]);

@@ -1,34 +1,12 @@
 // Unit tests (core layer): the backfill engine through the real reconcile, against an in-memory AWS account.
-import { Logger } from "@aws-lambda-powertools/logger";
-import {
-  InvalidBackfillInputError,
-  runBackfill,
-  validateConfigurationSetNames,
-  type BackfillCursor,
-  type BackfillDeps,
-} from "../../shared/backfill";
-import { loadConfig } from "../../shared/config";
+import { SESv2ServiceException } from "@aws-sdk/client-sesv2";
+import { validateConfigurationSetNames, type BackfillCursor } from "../../shared/backfill";
+import { systemClock } from "../../shared/deps";
+import { InvalidBackfillInputError } from "../../shared/errors";
 import { MANAGED_BY_TAG, roleNameFor } from "../../shared/naming";
-import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { countOutcomes, type ReportEntry } from "../../shared/report";
-import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
-
-const config = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN });
-const logger = new Logger({ serviceName: "backfill-test", logLevel: "SILENT" });
-const instantSleep = async () => undefined;
-
-function depsFor(fake: FakeAws, extra: Partial<BackfillDeps> = {}, instant = true): BackfillDeps {
-  return {
-    ...fake.clients(),
-    config,
-    logger,
-    region: REGION,
-    accountId: ACCOUNT,
-    pageSize: 10,
-    ...(instant ? { sleep: instantSleep } : {}),
-    ...extra,
-  };
-}
+import { depsFor, runBackfill } from "../support/backfill-harness";
+import { FakeAws, seedMixed } from "../support/fake-aws";
 
 function namesOf(results: readonly ReportEntry[]): string[] {
   return results.map((entry) => entry.configurationSet).sort();
@@ -232,7 +210,7 @@ describe("runBackfill", () => {
     fake.injectThrottling.set("GetConfigurationSetCommand", 3);
     const waits: number[] = [];
     const deps = {
-      ...depsFor(fake, { sleep: async (ms: number) => void waits.push(ms) }),
+      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
       ...fake.clients({ maxAttempts: 2 }),
     };
 
@@ -244,6 +222,61 @@ describe("runBackfill", () => {
     expect(run.results).toEqual([expect.objectContaining({ configurationSet: "only", outcome: "created" })]);
     expect(waits).toEqual([2000]);
   }, 30_000);
+
+  it("retries a set throttled with another error name and message, recognised by its HTTP 429", async () => {
+    // Prepare: a throttling answer whose name and text reconcile has never seen; only its status says throttled
+    const fake = new FakeAws();
+    fake.addSet("only", { "ses-firehose": "enabled" });
+    fake.injectThrottling.set("GetConfigurationSetCommand", 1);
+    fake.throttlingError = () =>
+      new SESv2ServiceException({
+        name: "SlowDown",
+        $fault: "client",
+        message: "Rate exceeded for this account, please back off",
+        $metadata: { httpStatusCode: 429 },
+      });
+    const waits: number[] = [];
+    const deps = {
+      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
+      ...fake.clients({ maxAttempts: 1 }),
+    };
+
+    // Act
+    const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
+
+    // Assess
+    expect(fake.throttled).toBe(1);
+    expect(waits).toEqual([2000]);
+    expect(run.results).toEqual([expect.objectContaining({ configurationSet: "only", outcome: "created" })]);
+  });
+
+  it("does not retry a set that failed for another reason, whatever its message says", async () => {
+    // Prepare: an access error whose text mentions throttling
+    const fake = new FakeAws();
+    fake.addSet("only", { "ses-firehose": "enabled" });
+    fake.injectThrottling.set("GetConfigurationSetCommand", 1);
+    fake.throttlingError = () =>
+      new SESv2ServiceException({
+        name: "AccessDeniedException",
+        $fault: "client",
+        message: "failed with TooManyRequestsException: Throttling (not really)",
+        $metadata: { httpStatusCode: 403 },
+      });
+    const waits: number[] = [];
+    const deps = {
+      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
+      ...fake.clients({ maxAttempts: 1 }),
+    };
+
+    // Act
+    const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
+
+    // Assess
+    expect(waits).toEqual([]);
+    expect(run.results).toEqual([
+      expect.objectContaining({ outcome: "failed", errorName: "AccessDeniedException" }),
+    ]);
+  });
 
   it("reports a set that stays throttled as failed once its retries are spent", async () => {
     // Prepare
@@ -260,6 +293,7 @@ describe("runBackfill", () => {
       expect.objectContaining({
         outcome: "failed",
         error: expect.stringContaining("TooManyRequestsException"),
+        errorName: "TooManyRequestsException",
       }),
     ]);
     expect(fake.throttled).toBe(4);
@@ -396,79 +430,4 @@ describe("runBackfill and roles whose configuration set is gone", () => {
     expect(new Set(seen).size).toBe(26);
     expect([...fake.roles.keys()].some((role) => role.includes("gone-"))).toBe(false);
   });
-});
-
-describe("runBackfill at scale", () => {
-  const SETS = 10_000;
-  const RATE = 2_000;
-
-  it("finishes 10,000 configuration sets of mixed states under the SES rate limit with correct counts and no failures; a re-run is all unchanged with zero writes", async () => {
-    // Prepare: SES accepts RATE req/s (bursts of 40); the engine paces its SES client at the same rate
-    const fake = new FakeAws();
-    seedMixed(fake, SETS);
-    fake.limitSesRate(RATE, 40);
-    const clients = fake.clients();
-    const pacer = new TokenBucketPacer({ ratePerSecond: RATE });
-    attachPacer(clients.sesv2, pacer);
-    const deps: BackfillDeps = { ...depsFor(fake, {}, false), ...clients, pageSize: 1000, concurrency: 8 };
-
-    // Act
-    const started = performance.now();
-    const first = await runBackfill({ dryRun: false }, deps);
-    const elapsedMs = performance.now() - started;
-    const writesAfterFirst = fake.writeCalls();
-    const sesCallsFirst = pacer.stats().acquired;
-    const second = await runBackfill({ dryRun: false }, deps);
-
-    // Assess
-    expect(first.complete).toBe(true);
-    expect(new Set(first.results.map((entry) => entry.configurationSet)).size).toBe(SETS);
-    expect(countOutcomes(first.results)).toEqual({
-      created: 2_000,
-      updated: 1_000,
-      unchanged: 1_000,
-      removed: 1_000,
-      skipped: 5_000,
-      failed: 0,
-    });
-    // pacing keeps wall time near the lower bound set by the rate and the SES calls made
-    expect(elapsedMs).toBeGreaterThanOrEqual(((sesCallsFirst - 1) / RATE) * 1000 * 0.95);
-    expect(fake.throttled).toBeLessThan(sesCallsFirst * 0.01);
-
-    expect(countOutcomes(second.results)).toEqual({
-      created: 0,
-      updated: 0,
-      unchanged: 4_000,
-      removed: 0,
-      skipped: 6_000,
-      failed: 0,
-    });
-    expect(fake.writeCalls()).toBe(writesAfterFirst);
-  }, 120_000);
-
-  it("keeps the wall time within 1.15x of the lower bound set by the SES rate and the SES calls it makes", async () => {
-    // Prepare: a rate low enough that the SDK's own CPU time is not the bottleneck
-    const fake = new FakeAws();
-    seedMixed(fake, 400);
-    const rate = 200;
-    fake.limitSesRate(rate, 5);
-    const clients = fake.clients();
-    const pacer = new TokenBucketPacer({ ratePerSecond: rate });
-    attachPacer(clients.sesv2, pacer);
-
-    // Act
-    const started = performance.now();
-    const run = await runBackfill(
-      { dryRun: false },
-      { ...depsFor(fake, {}, false), ...clients, pageSize: 1000 },
-    );
-    const elapsedMs = performance.now() - started;
-
-    // Assess
-    const lowerBoundMs = (pacer.stats().acquired / rate) * 1000;
-    expect(run.results).toHaveLength(400);
-    expect(countOutcomes(run.results).failed).toBe(0);
-    expect(elapsedMs / lowerBoundMs).toBeLessThanOrEqual(1.15);
-    expect(fake.throttled).toBe(0);
-  }, 30_000);
 });

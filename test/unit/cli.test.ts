@@ -2,9 +2,9 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
-import { formatDuration, progressLine } from "../../cli/render";
-import type { Report } from "../../shared/report";
-import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "./backfill-fake-aws";
+import { progressBar } from "../../cli/render";
+import type { Outcome, Report, ReportEntry } from "../../shared/report";
+import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 
 const ENV = { DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, SES_REQUESTS_PER_SECOND: "1000", AWS_REGION: REGION };
 
@@ -49,6 +49,45 @@ describe("ses-firehose-autowire CLI", () => {
     requestedRegions = [];
   });
 
+  it("shows the core's warnings on stderr as log lines while --json keeps stdout to the report", async () => {
+    // Prepare: an opted-out set whose role has our name and path but not our managed-by tag
+    const roleName = fake.addWiredSet("legacy", { "ses-firehose": "disabled" });
+    fake.roles.get(roleName)!.tags = [];
+    const stderr: string[] = [];
+    const written = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    const run = capture(["backfill", "--json"]);
+
+    // Act
+    let code: number;
+    try {
+      code = await main(run.io, deps());
+    } finally {
+      written.mockRestore();
+    }
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(run.out()) as Report;
+    expect(report.results).toEqual([
+      expect.objectContaining({ configurationSet: "legacy", outcome: "removed" }),
+    ]);
+    expect(fake.roles.has(roleName)).toBe(true);
+    // Only the log lines: on Node 20 the SDK also prints its Node-version notice to stderr.
+    const logLines = stderr.filter((line) => line.startsWith("{"));
+    const warnings = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        message: "role with our name is not ours; left untouched",
+        service: "ses-firehose-autowire-cli",
+        roleName,
+      }),
+    ]);
+  });
+
   it("backfills every set, prints a table with the counts and exits 0 when nothing failed", async () => {
     // Prepare
     seedMixed(fake, 10);
@@ -70,7 +109,7 @@ describe("ses-firehose-autowire CLI", () => {
     expect(fake.sets.get("set-00005")!.destinations.size).toBe(1);
   });
 
-  it("prints only the SPEC report with --json and exits 1 when a set failed", async () => {
+  it("prints only the report of docs/contract.md with --json and exits 1 when a set failed", async () => {
     // Prepare
     fake.addSet("good", { "ses-firehose": "enabled" });
     fake.addSet("bad", { "ses-firehose": "not a stream!" });
@@ -123,22 +162,22 @@ describe("ses-firehose-autowire CLI", () => {
     expect(requestedRegions).toEqual(["us-east-1"]);
   });
 
-  it("shows a progress line with counts, rate and ETA on stderr when stderr is a terminal", async () => {
+  it("shows a progress bar with counts, rate and ETA on stderr when stderr is a terminal", async () => {
     // Prepare
     seedMixed(fake, 10);
-    let clock = 0;
     const run = capture(["backfill"], ENV, true);
 
     // Act
-    const code = await main(run.io, { ...deps(), now: () => (clock += 50) });
+    const code = await main(run.io, deps());
 
-    // Assess
+    // Assess: the last frame drawn (between cli-progress's cursor and clear-line escapes) is the finished bar
     expect(code).toBe(0);
-    const frames = run.err().split("\r\x1b[2K").filter(Boolean);
-    expect(frames.length).toBeGreaterThan(1);
+    const frames = framesOf(run.err());
+    expect(frames.length).toBeGreaterThan(0);
     expect(frames[frames.length - 1]).toMatch(
-      /^\[#{24}\] 10\/10 100% \| created 2 updated 1 unchanged 1 removed 1 skipped 5 failed 0 \| \d+\.\d sets\/s \| ETA 0s\n$/,
+      /^\[#{24}\] 10\/10 100% \| created 2 updated 1 unchanged 1 removed 1 skipped 5 failed 0 \| \d+\.\d sets\/s \| ETA \d+s\n?$/,
     );
+    expect(run.out()).toMatch(/^CONFIGURATION SET/); // the table on stdout, untouched by the bar
   });
 
   it.each([
@@ -209,25 +248,38 @@ describe("ses-firehose-autowire CLI", () => {
   });
 });
 
+/** The frames a progress bar drew: the text between cli-progress's cursor and clear-line escapes. */
+function framesOf(drawn: string): string[] {
+  // eslint-disable-next-line no-control-regex
+  return drawn.split(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/).filter((frame) => frame.trim() !== "");
+}
+
 describe("progress rendering", () => {
+  const entry = (outcome: Outcome): ReportEntry => ({ configurationSet: "s", outcome, actions: [] });
+
   it("shows an open total and no ETA while pages are still being listed", () => {
-    const line = progressLine({
-      done: 500,
-      total: 1000,
-      totalFinal: false,
-      counts: { created: 1, updated: 0, unchanged: 0, removed: 0, skipped: 499, failed: 0 },
-      elapsedMs: 500_000,
-    });
-    expect(line).toBe(
-      "[############------------] 500/1000+ 50% | created 1 updated 0 unchanged 0 removed 0 skipped 499 failed 0 | 1.0 sets/s | ETA …",
+    // Prepare
+    let drawn = "";
+    const progress = progressBar(
+      { write: (text: string) => (drawn += text), isTTY: true, columns: 200 },
+      true,
+    );
+    // Act: a first page of 1,000 names with more to come, 500 of them done
+    progress.listed(1000, true);
+    for (let i = 0; i < 500; i += 1) progress.result(entry(i === 0 ? "created" : "skipped"));
+    progress.finish();
+    // Assess
+    expect(framesOf(drawn).at(-1)).toMatch(
+      /^\[#{12}-{12}\] 500\/1000\+ 50% \| created 1 updated 0 unchanged 0 removed 0 skipped 499 failed 0 \| \d+\.\d sets\/s \| ETA …\n?$/,
     );
   });
 
-  it("formats durations the way an operator reads them", () => {
-    expect([formatDuration(42_000), formatDuration(125_000), formatDuration(10_000_000)]).toEqual([
-      "42s",
-      "2m 05s",
-      "2h 46m",
-    ]);
+  it("draws nothing when disabled (not a terminal, or --json)", () => {
+    let drawn = "";
+    const progress = progressBar({ write: (text: string) => (drawn += text), isTTY: true }, false);
+    progress.listed(10, false);
+    progress.result(entry("created"));
+    progress.finish();
+    expect(drawn).toBe("");
   });
 });

@@ -1,4 +1,4 @@
-// Test (adapter layer): envelope validation and defensive configuration set name extraction (SPEC §6).
+// Test (adapter layer): envelope validation and defensive configuration set name extraction (docs/architecture.md, "Events").
 import { configurationSetNamesFrom, parseCloudTrailEvent } from "../../shared/cloudtrail-event";
 import { MalformedEventError } from "../../shared/errors";
 import { fixtureEvent } from "../support/fixture-events";

@@ -1,4 +1,4 @@
-// Core layer tests: environment variables to one frozen Config, or one ConfigError naming the variable (SPEC §5).
+// Core layer tests: environment variables to one frozen Config, or one ConfigError naming the variable (docs/contract.md).
 import { ALL_EVENT_TYPES, DELIVERY_STREAM_ARN_PATTERN, loadConfig } from "../../shared/config";
 import { ConfigError } from "../../shared/errors";
 

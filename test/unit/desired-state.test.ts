@@ -1,4 +1,4 @@
-// Core layer tests: the opt-in table of SPEC §3 — tag value and mode to the desired state, or a clear error.
+// Core layer tests: the opt-in table of docs/architecture.md — tag value and mode to the desired state, or a clear error.
 import { loadConfig, type Environment } from "../../shared/config";
 import { desiredStateFor } from "../../shared/desired-state";
 import { InvalidTagValueError, StreamNotUsableError } from "../../shared/errors";

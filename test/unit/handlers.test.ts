@@ -1,4 +1,4 @@
-// Test (adapter layer): the three event-driven functions fed every fixture event (SPEC §2, §6).
+// Test (adapter layer): the three event-driven functions fed every fixture event (docs/architecture.md, "Events").
 import { FirehoseClient, DescribeDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import {
   CreateRoleCommand,
@@ -18,6 +18,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { reconcile } from "../../shared/reconcile";
 import type { ReportEntry } from "../../shared/report";
 import { FIXTURE_NAMES, fixtureEvent } from "../support/fixture-events";
+import { lambdaContext } from "../support/lambda-context";
 
 jest.mock("../../shared/reconcile");
 const reconcileMock = jest.mocked(reconcile);
@@ -36,24 +37,11 @@ type Handler = (event: never, context: Context) => Promise<unknown>;
 type HandlerName = "created" | "tagged" | "deleted";
 const handlers = {} as Record<HandlerName, Handler>;
 
-function lambdaContext(functionName = "OnConfigurationSetFunction", account = ACCOUNT): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${account}:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "2025/01/01/[$LATEST]abcdef",
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+function contextOf(functionName = "OnConfigurationSetFunction", account = ACCOUNT): Context {
+  return lambdaContext({ functionName, region: REGION, account });
 }
 
-function invoke(name: HandlerName, event: unknown, context = lambdaContext()) {
+function invoke(name: HandlerName, event: unknown, context = contextOf()) {
   return handlers[name](event as never, context);
 }
 
@@ -112,7 +100,7 @@ describe("the delete function only ever removes", () => {
     await invoke("created", fixtureEvent("create-v2-tagged"));
 
     // Assess
-    const modes = reconcileMock.mock.calls.map(([name, deps]) => [name, deps.removeOnly === true]);
+    const modes = reconcileMock.mock.calls.map(([name, , options]) => [name, options?.removeOnly === true]);
     expect(modes).toEqual([
       ["marketing", true],
       ["marketing", false],
@@ -336,7 +324,7 @@ describe("events that must end in the dead-letter queue", () => {
   it("throws on an event without account when the function ARN gives none", async () => {
     const event = fixtureEvent("create-v1");
     delete event.account;
-    const context = { ...lambdaContext(), invokedFunctionArn: "not-an-arn" };
+    const context = { ...contextOf(), invokedFunctionArn: "not-an-arn" };
     await expect(invoke("created", event, context)).rejects.toThrow(/no account or region/);
   });
 

@@ -1,7 +1,8 @@
-// Core layer tests: role names and ARNs (SPEC §4), including property-based tests over arbitrary valid inputs.
+// Core layer tests: role names and ARNs (docs/core.md, "What gets created"), including property-based tests over arbitrary valid inputs.
 import fc from "fast-check";
 import {
   configurationSetArnFor,
+  configurationSetFromRoleName,
   deliveryStreamArnFor,
   parseDeliveryStreamArn,
   partitionFor,
@@ -94,6 +95,37 @@ describe("roleNameFor", () => {
 
   it("is distinct for the same name in two regions", () => {
     expect(roleNameFor("p", "eu-west-1", "m")).not.toBe(roleNameFor("p", "us-east-1", "m"));
+  });
+});
+
+describe("configurationSetFromRoleName (the reverse of roleNameFor)", () => {
+  it("reads the set back from any name made for this region, or says the name was shortened", () => {
+    fc.assert(
+      fc.property(prefix, region, setName, (p, r, name) => {
+        const roleName = roleNameFor(p, r, name);
+        const shortened = name.length > 64 - p.length - 10; // room left by "prefix-" and "-hhhhhhhh"
+        expect(configurationSetFromRoleName(p, r, roleName)).toEqual(
+          shortened ? { kind: "shortened" } : { kind: "set", configurationSet: name },
+        );
+      }),
+    );
+  });
+
+  it("recognises another region's role and another prefix as not this deployment's", () => {
+    const roleName = roleNameFor("ses-firehose", "us-east-1", "marketing");
+    expect(configurationSetFromRoleName("ses-firehose", "eu-west-1", roleName)).toEqual({ kind: "other" });
+    expect(configurationSetFromRoleName("other-prefix", "us-east-1", roleName)).toEqual({ kind: "other" });
+    expect(configurationSetFromRoleName("ses-firehose", "us-east-1", roleName)).toEqual({
+      kind: "set",
+      configurationSet: "marketing",
+    });
+  });
+
+  it("leaves a shortened name of another region to the role's tags", () => {
+    const roleName = roleNameFor("ses-firehose", "us-east-1", "n".repeat(64));
+    expect(configurationSetFromRoleName("ses-firehose", "eu-west-1", roleName)).toEqual({
+      kind: "shortened",
+    });
   });
 });
 

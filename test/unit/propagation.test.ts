@@ -1,12 +1,7 @@
-// Core layer tests: the IAM-propagation retry of SPEC §2.2 — only SES's two messages, full-jitter backoff, bounded budget.
+// Core layer tests: the IAM-propagation retry (docs/architecture.md, "IAM propagation") — only SES's two messages, full-jitter backoff, bounded budget.
 import { BadRequestException, TooManyRequestsException } from "@aws-sdk/client-sesv2";
-import {
-  isPropagationError,
-  PropagationTimeoutError,
-  propagationBudgetMs,
-  realSleep,
-  withPropagationRetry,
-} from "../../shared/propagation";
+import { PropagationTimeoutError } from "../../shared/errors";
+import { isPropagationError, propagationBudgetMs, withPropagationRetry } from "../../shared/propagation";
 
 const cannotAssume = () =>
   new BadRequestException({
@@ -27,11 +22,13 @@ function fakeTime(random: () => number = () => 1 - Number.EPSILON) {
     sleeps,
     options: (budgetMs: number) => ({
       budgetMs,
-      random,
-      now: () => now,
-      sleep: async (ms: number) => {
-        sleeps.push(ms);
-        now += ms;
+      clock: {
+        random,
+        now: () => now,
+        sleep: async (ms: number) => {
+          sleeps.push(ms);
+          now += ms;
+        },
       },
     }),
   };
@@ -88,7 +85,7 @@ describe("withPropagationRetry", () => {
     let now = 0;
     const options = time.options(120_000);
     const operation = async () => {
-      now = options.now();
+      now = options.clock.now();
       if (now < 8_000) throw cannotAssume();
       return "done";
     };
@@ -185,13 +182,5 @@ describe("propagationBudgetMs", () => {
     expect(propagationBudgetMs(120, () => 900_000)).toBe(120_000);
     expect(propagationBudgetMs(120, () => 5_000)).toBe(0);
     expect(propagationBudgetMs(120, () => 60_000, 1_000)).toBe(59_000);
-  });
-});
-
-describe("realSleep", () => {
-  it("waits with a timer", async () => {
-    const started = Date.now();
-    await realSleep(20);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
   });
 });

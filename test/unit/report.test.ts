@@ -1,4 +1,4 @@
-// Core layer tests: the report of SPEC §5 — counts per outcome and the run summary.
+// Core layer tests: the report of docs/contract.md — counts per outcome and the run summary.
 import { buildReport, countOutcomes, emptyCounts, OUTCOMES, type ReportEntry } from "../../shared/report";
 
 const entry = (configurationSet: string, outcome: ReportEntry["outcome"]): ReportEntry => ({

@@ -1,4 +1,4 @@
-// Test (deployment layer): template.yaml against the CloudFormation/SAM resource specification and SPEC §5-§7.
+// Test (deployment layer): template.yaml against the CloudFormation/SAM resource specification and docs/contract.md.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
@@ -20,7 +20,7 @@ const FUNCTION_IDS = [
   "OnConfigurationSetDeletedFunction",
   "BackfillFunction",
 ];
-const SPEC_VARIABLES = [
+const CONTRACT_VARIABLES = [
   "OPT_IN_TAG_KEY",
   "OPT_IN_MODE",
   "DEFAULT_DELIVERY_STREAM_ARN",
@@ -44,7 +44,7 @@ type SpecType =
  * SAM properties newer than the SAM part of the bundled specification (its EventBridgeRuleEvent predates them);
  * documented at https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventbridgerule.html
  */
-const SAM_PROPERTIES_NEWER_THAN_SPEC: Record<string, readonly string[]> = {
+const SAM_PROPERTIES_NEWER_THAN_RESOURCE_MODEL: Record<string, readonly string[]> = {
   EventBridgeRuleEvent: ["DeadLetterConfig", "RetryPolicy"],
 };
 
@@ -81,7 +81,7 @@ function unknownProperties(value: unknown, type: SpecType, where: string): strin
     if (value === null || typeof value !== "object" || Array.isArray(value))
       return [`${where}: expected an object`];
     const definition = db.get("typeDefinition", (type as { reference: { $ref: string } }).reference.$ref);
-    const newer = SAM_PROPERTIES_NEWER_THAN_SPEC[definition.name] ?? [];
+    const newer = SAM_PROPERTIES_NEWER_THAN_RESOURCE_MODEL[definition.name] ?? [];
     const known = Object.fromEntries(Object.entries(value).filter(([key]) => !newer.includes(key)));
     return checkProperties(known, definition.properties as Record<string, { type: SpecType }>, where);
   }
@@ -151,7 +151,7 @@ describe("template.yaml against the resource specification (@aws-cdk/aws-service
 describe("functions", () => {
   const functions = serverlessFunctions(template);
 
-  it("are the four of SPEC §5, on nodejs22.x", () => {
+  it("are the four of docs/contract.md, on nodejs22.x", () => {
     expect(functions.map(([id]) => id).sort()).toEqual([...FUNCTION_IDS].sort());
     expect(template.Globals.Function.Runtime).toBe("nodejs22.x");
     for (const [, fn] of functions)
@@ -176,10 +176,10 @@ describe("functions", () => {
     },
   );
 
-  it("give every function every SPEC §5 variable, from a parameter", () => {
+  it("give every function every variable of docs/contract.md, from a parameter", () => {
     const variables = (template.Globals.Function.Environment as { Variables: Record<string, unknown> })
       .Variables;
-    expect(Object.keys(variables)).toEqual(expect.arrayContaining(SPEC_VARIABLES));
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(CONTRACT_VARIABLES));
   });
 
   it("with the parameters' defaults, configure the functions exactly like loadConfig's defaults", () => {

@@ -1,4 +1,4 @@
-// Test support (unit): an in-memory SES v2 / IAM / Firehose account behind real SDK clients, for backfill tests.
+// Test support: an in-memory SES v2 / IAM / Firehose account behind real SDK clients, for backfill tests.
 // It answers at the end of each client's middleware stack, so the SDK's adaptive retry and the pacer run for real.
 import { FirehoseClient, ResourceNotFoundException } from "@aws-sdk/client-firehose";
 import {
@@ -20,6 +20,7 @@ import type { AwsClients } from "../../shared/aws-clients";
 import { ALL_EVENT_TYPES } from "../../shared/config";
 import { MANAGED_BY_TAG, roleNameFor } from "../../shared/naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, trustPolicyFor } from "../../shared/policies";
+import { TokenBucket } from "../../simulator/traffic";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "111122223333";
@@ -55,6 +56,10 @@ export const WRITE_OPERATIONS = new Set([
 
 const meta = { $metadata: {} };
 
+/** SES's answer to a request over the account's rate: TooManyRequestsException, HTTP 429. */
+const sesThrottling = (): Error =>
+  new TooManyRequestsException({ message: "Too many requests", $metadata: { httpStatusCode: 429 } });
+
 /** The account's state plus a log of every request (each SDK attempt) by command name. */
 export class FakeAws {
   readonly sets = new Map<string, FakeSet>();
@@ -63,9 +68,12 @@ export class FakeAws {
   readonly calls: { service: "ses" | "iam" | "firehose"; command: string; input: Input }[] = [];
   /** Throttled SES requests answered with TooManyRequestsException. */
   throttled = 0;
-  /** Extra SES throttling to inject: the next N requests for these commands fail with 429. */
+  /** Extra SES throttling to inject: the next N requests for these commands fail with `throttlingError()`. */
   readonly injectThrottling = new Map<string, number>();
-  private sesLimit: { rate: number; burst: number; tokens: number; at: number } | undefined;
+  /** What a throttled request fails with: SES's TooManyRequestsException (429) unless a test says otherwise. */
+  throttlingError: () => Error = sesThrottling;
+  /** The account's SES rate limit: the simulator's token bucket. */
+  private sesLimit: TokenBucket | undefined;
 
   /** Back to an empty account with one ACTIVE stream (the clients stay valid). */
   reset(): void {
@@ -76,12 +84,13 @@ export class FakeAws {
     this.calls.length = 0;
     this.injectThrottling.clear();
     this.throttled = 0;
+    this.throttlingError = sesThrottling;
     this.sesLimit = undefined;
   }
 
   /** SES accepts `rate` requests per second with bursts of `burst`, like the real account limit. */
   limitSesRate(rate: number, burst: number): void {
-    this.sesLimit = { rate, burst, tokens: burst, at: performance.now() };
+    this.sesLimit = new TokenBucket({ ratePerSecond: rate, burst });
   }
 
   addSet(name: string, tags: Record<string, string> = {}): void {
@@ -176,20 +185,10 @@ export class FakeAws {
     const injected = this.injectThrottling.get(command) ?? 0;
     let refuse = injected > 0;
     if (refuse) this.injectThrottling.set(command, injected - 1);
-    const limit = this.sesLimit;
-    if (!refuse && limit !== undefined) {
-      const now = performance.now();
-      limit.tokens = Math.min(limit.burst, limit.tokens + ((now - limit.at) / 1000) * limit.rate);
-      limit.at = now;
-      if (limit.tokens >= 1) limit.tokens -= 1;
-      else refuse = true;
-    }
+    if (!refuse && this.sesLimit !== undefined) refuse = !this.sesLimit.tryTake();
     if (refuse) {
       this.throttled += 1;
-      throw new TooManyRequestsException({
-        message: "Too many requests",
-        $metadata: { httpStatusCode: 429 },
-      });
+      throw this.throttlingError();
     }
   }
 
@@ -223,21 +222,14 @@ export class FakeAws {
         return { ConfigurationSetName: input.ConfigurationSetName, Tags: this.set(input).tags };
       case "GetConfigurationSetEventDestinationsCommand":
         return { EventDestinations: [...this.set(input).destinations.values()] };
-      case "CreateConfigurationSetEventDestinationCommand": {
-        const set = this.set(input);
-        const name = input.EventDestinationName as string;
-        if (set.destinations.has(name))
-          throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
-        set.destinations.set(name, {
-          Name: name,
-          ...(input.EventDestination as EventDestinationDefinition),
-        } as EventDestination);
-        return {};
-      }
+      case "CreateConfigurationSetEventDestinationCommand":
       case "UpdateConfigurationSetEventDestinationCommand": {
         const set = this.set(input);
         const name = input.EventDestinationName as string;
-        if (!set.destinations.has(name))
+        const creating = command === "CreateConfigurationSetEventDestinationCommand";
+        if (creating && set.destinations.has(name))
+          throw new AlreadyExistsException({ message: `${name} already exists`, $metadata: {} });
+        if (!creating && !set.destinations.has(name))
           throw new NotFoundException({ message: `${name} does not exist`, $metadata: {} });
         set.destinations.set(name, {
           Name: name,
