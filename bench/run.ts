@@ -9,11 +9,19 @@ import { benchDiscovery, type DiscoveryCase } from "./backfill-discovery";
 import { benchBackfill, type BackfillCase } from "./backfill-throughput";
 import { benchBundles } from "./bundles";
 import { DEFAULT_CHARTS_DIR, writeCharts } from "./charts";
+import { benchEventBurst, type EventBurstPlan } from "./event-burst";
 import { benchPropagation } from "./propagation";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
 
 const ROOT = path.resolve(__dirname, "..");
-export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "discovery"] as const;
+export const GROUPS = [
+  "bundles",
+  "propagation",
+  "api-calls",
+  "backfill",
+  "discovery",
+  "event-burst",
+] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--merge] [--out FILE] [--charts DIR]
@@ -30,6 +38,7 @@ interface Plan {
   apiCallMix: { new: number; correct: number; notOptedIn: number; optedOutLeftovers: number };
   backfill: BackfillCase[];
   discovery: DiscoveryCase[];
+  eventBurst: EventBurstPlan;
 }
 
 const FULL: Plan = {
@@ -57,6 +66,7 @@ const FULL: Plan = {
       tagRuns: 3,
     },
   ],
+  eventBurst: { sets: 300, sesRate: 5, seed: 42 },
 };
 
 const SMOKE: Plan = {
@@ -74,6 +84,7 @@ const SMOKE: Plan = {
       tagRuns: 1,
     },
   ],
+  eventBurst: { sets: 4, sesRate: 50, seed: 42 },
 };
 
 function parse(argv: string[]): {
@@ -143,6 +154,7 @@ async function main(): Promise<number> {
   await step("api-calls", () => benchApiCalls({ backfillMix: plan.apiCallMix }));
   await step("backfill", () => benchBackfill(ROOT, outDir, plan.backfill));
   await step("discovery", () => benchDiscovery(ROOT, outDir, plan.discovery));
+  await step("event-burst", () => benchEventBurst(plan.eventBurst));
   // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
   if (options.smoke) await rm(outDir, { recursive: true, force: true });
 

@@ -92,7 +92,7 @@ function checkedName(name: string, where: string): string {
 }
 
 /** A configuration-set ARN of this account and region gives its name; any other ARN is noted as ignored. */
-function fromArn(
+export function fromArn(
   arn: unknown,
   where: string,
   scope: { account: string; region: string },
@@ -118,9 +118,23 @@ function fromArn(
   into.names.push(checkedName(name, where));
 }
 
+/** The first of `keys` present in `record` (CloudTrail writes lowerCamelCase; some services log PascalCase). */
+function firstPresent(record: Readonly<Record<string, unknown>>, keys: readonly string[]): [string, unknown] {
+  const key = keys.find((candidate) => record[candidate] !== undefined);
+  return key === undefined ? ["", undefined] : [key, record[key]];
+}
+
+function nameAt(value: unknown, where: string, into: ExtractedNames): void {
+  if (value === undefined) return;
+  if (typeof value !== "string") throw new MalformedEventError(`The event's ${where} is not a string.`);
+  into.names.push(checkedName(value, where));
+}
+
 /**
- * Every configuration set the call was about (docs/architecture.md, "Events"): `configurationSetName`, `configurationSet.name`, a
- * configuration-set `resourceArn`, or the configuration-set ARNs in `resourceARNList`. Duplicates removed.
+ * Every configuration set the call was about (docs/architecture.md, "Events"): `configurationSetName`,
+ * `configurationSet.name`, a configuration-set `resourceArn`, or the configuration-set ARNs in `resourceARNList`, each
+ * also in PascalCase (`ConfigurationSetName`, `ConfigurationSet.Name`, `ResourceArn`, `ResourceARNList`). Duplicates
+ * removed.
  */
 export function configurationSetNamesFrom(
   call: CloudTrailApiCall,
@@ -128,34 +142,34 @@ export function configurationSetNamesFrom(
 ): ExtractedNames {
   const parameters = call.requestParameters;
   const found: ExtractedNames = { names: [], ignored: [] };
-  const { configurationSetName, configurationSet, resourceArn, resourceARNList } = parameters;
-  if (configurationSetName !== undefined) {
-    if (typeof configurationSetName !== "string") {
-      throw new MalformedEventError("The event's requestParameters.configurationSetName is not a string.");
-    }
-    found.names.push(checkedName(configurationSetName, "requestParameters.configurationSetName"));
+  const [nameKey, name] = firstPresent(parameters, ["configurationSetName", "ConfigurationSetName"]);
+  nameAt(name, `requestParameters.${nameKey}`, found);
+  const [setKey, configurationSet] = firstPresent(parameters, ["configurationSet", "ConfigurationSet"]);
+  if (isRecord(configurationSet)) {
+    const [innerKey, inner] = firstPresent(configurationSet, ["name", "Name"]);
+    nameAt(inner, `requestParameters.${setKey}.${innerKey}`, found);
   }
-  if (isRecord(configurationSet) && configurationSet.name !== undefined) {
-    const name = configurationSet.name;
-    if (typeof name !== "string") {
-      throw new MalformedEventError("The event's requestParameters.configurationSet.name is not a string.");
-    }
-    found.names.push(checkedName(name, "requestParameters.configurationSet.name"));
-  }
-  if (resourceArn !== undefined) fromArn(resourceArn, "requestParameters.resourceArn", scope, found);
+  const [arnKey, resourceArn] = firstPresent(parameters, [
+    "resourceArn",
+    "ResourceArn",
+    "resourceARN",
+    "ResourceARN",
+  ]);
+  if (resourceArn !== undefined) fromArn(resourceArn, `requestParameters.${arnKey}`, scope, found);
+  const [listKey, resourceARNList] = firstPresent(parameters, ["resourceARNList", "ResourceARNList"]);
   if (resourceARNList !== undefined) {
     if (!Array.isArray(resourceARNList)) {
-      throw new MalformedEventError("The event's requestParameters.resourceARNList is not a list of ARNs.");
+      throw new MalformedEventError(`The event's requestParameters.${listKey} is not a list of ARNs.`);
     }
     resourceARNList.forEach((arn, index) =>
-      fromArn(arn, `requestParameters.resourceARNList[${index}]`, scope, found),
+      fromArn(arn, `requestParameters.${listKey}[${index}]`, scope, found),
     );
   }
   if (found.names.length === 0 && found.ignored.length === 0) {
     throw new MalformedEventError(
       `No configuration set name in the ${call.eventName} event: expected requestParameters.configurationSetName, ` +
         "requestParameters.configurationSet.name, a configuration-set resourceArn or resourceARNList " +
-        `(arn:aws:ses:${scope.region}:${scope.account}:configuration-set/<name>).`,
+        `(arn:aws:ses:${scope.region}:${scope.account}:configuration-set/<name>), in lowerCamelCase or PascalCase.`,
     );
   }
   return { names: [...new Set(found.names)], ignored: found.ignored };

@@ -28,6 +28,8 @@ export interface Config {
   readonly permissionsBoundaryArn: string | undefined;
   readonly propagationTimeoutSeconds: number;
   readonly sesRequestsPerSecond: number;
+  /** Reserved concurrency of each event function (template parameter EventConcurrency); 0 = not reserved. */
+  readonly eventConcurrency: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -93,6 +95,15 @@ function eventTypes(env: Environment): EventType[] {
   return [...new Set(names as EventType[])];
 }
 
+function wholeNumber(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = setting(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) {
+    throw new ConfigError(`${name}="${raw}" is not valid: expected a whole number from 0 to ${max}.`);
+  }
+  return Number(raw);
+}
+
 /** Reads and validates the configuration once; throws one ConfigError naming the variable and what is accepted. */
 export function loadConfig(env: Environment = process.env): Config {
   const mode = (setting(env, "OPT_IN_MODE") ?? "tag").toLowerCase();
@@ -149,5 +160,6 @@ export function loadConfig(env: Environment = process.env): Config {
     ),
     propagationTimeoutSeconds: number(env, "PROPAGATION_TIMEOUT_SECONDS", 120, 0, 900),
     sesRequestsPerSecond: number(env, "SES_REQUESTS_PER_SECOND", 1, 0.1, 1000),
+    eventConcurrency: wholeNumber(env, "EVENT_CONCURRENCY", 2, 1000),
   });
 }

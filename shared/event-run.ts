@@ -2,18 +2,29 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { createAwsClients, type AwsClients } from "./aws-clients";
-import { configurationSetNamesFrom, parseCloudTrailEvent } from "./cloudtrail-event";
+import { configurationSetNamesFrom, parseCloudTrailEvent, type ExtractedNames } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
 import { AutowireError, describeError, MalformedEventError } from "./errors";
+import { attachPacer, TokenBucketPacer } from "./pacing";
+import { eventTimeOf, RecentReads } from "./recent-reads";
 import { reconcile } from "./reconcile";
 import type { ReportEntry } from "./report";
 import {
+  configurationSetNamesFromTagChange,
+  isTagChangeEvent,
+  parseTagChangeEvent,
+  TAG_CHANGE_DETAIL_TYPE,
+} from "./tag-change-event";
+import {
   addOutcomeMetrics,
+  COALESCED_EVENTS_METRIC,
   createLogger,
   createMetrics,
   IGNORED_EVENTS_METRIC,
   MALFORMED_EVENTS_METRIC,
 } from "./telemetry";
+
+export { TAG_CHANGE_DETAIL_TYPE };
 
 /** The two things we need from Lambda's Context, so this module stays free of Lambda types. */
 export interface InvocationContext {
@@ -30,10 +41,13 @@ export interface EventRunDeps {
   region?: string | undefined;
   /** Passed to reconcile: only remove, never create or repair (the DeleteConfigurationSet function). */
   removeOnly?: boolean | undefined;
+  /** This container's finished looks: an event one of them already covers is coalesced (no SES call). */
+  recentReads?: RecentReads | undefined;
 }
 
 export type EventRunResult =
-  { status: "ignored"; reason: string } | { status: "reconciled"; results: ReportEntry[] };
+  | { status: "ignored"; reason: string }
+  | { status: "reconciled"; results: ReportEntry[]; coalesced?: string[] };
 
 /** Thrown after every set was tried, so Lambda retries the event and, in the end, sends it to the dead-letter queue. */
 export class ConfigurationSetsFailedError extends AutowireError {
@@ -51,13 +65,32 @@ export class ConfigurationSetsFailedError extends AutowireError {
  * the cold start with the ConfigError's message, before any event is read.
  */
 export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): EventRunDeps {
+  const config = loadConfig(env);
+  // Throttling is ridden out here rather than failing the invocation: 12 adaptive attempts (as the backfill).
+  const clients = createAwsClients({ maxAttempts: EVENT_MAX_ATTEMPTS });
+  attachPacer(clients.sesv2, new TokenBucketPacer({ ratePerSecond: sesRateOfOneContainer(config) }));
   return {
-    config: loadConfig(env),
-    clients: createAwsClients(),
+    config,
+    clients,
     logger: createLogger(),
     metrics: createMetrics(),
     region: env.AWS_REGION,
+    recentReads: new RecentReads(),
   };
+}
+
+/** Attempts per AWS call in the event functions (throttling and 5xx included). */
+export const EVENT_MAX_ATTEMPTS = 12;
+
+/**
+ * The SES pace of one container (docs/events.md, "Bursts"): a function runs at most `eventConcurrency` containers
+ * at once, so each takes that share of SES_REQUESTS_PER_SECOND; without a reservation there is no bound to
+ * share over, and one container paces at the whole rate.
+ */
+export function sesRateOfOneContainer(
+  config: Pick<Config, "sesRequestsPerSecond" | "eventConcurrency">,
+): number {
+  return config.sesRequestsPerSecond / Math.max(1, config.eventConcurrency);
 }
 
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/;
@@ -71,6 +104,7 @@ export function scopeFromFunctionArn(arn: string): { region: string; account: st
 async function reconcileOne(name: string, context: InvocationContext, deps: EventRunDeps, scope: Scope) {
   const { clients, config, logger } = deps;
   logger.appendKeys({ configurationSet: name });
+  const startedAt = deps.recentReads?.clock();
   try {
     const entry = await reconcile(
       name,
@@ -88,7 +122,10 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
     });
     if (entry.outcome === "failed")
       logger.error("reconcile failed", { outcome: entry.outcome, error: entry.error });
-    else logger.info(`reconciled: ${entry.outcome}`, { outcome: entry.outcome, actions: entry.actions });
+    else {
+      logger.info(`reconciled: ${entry.outcome}`, { outcome: entry.outcome, actions: entry.actions });
+      if (startedAt !== undefined) deps.recentReads?.record(name, startedAt);
+    }
     return entry;
   } finally {
     logger.removeKeys(["configurationSet"]);
@@ -106,22 +143,50 @@ function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): Ev
   return { status: "ignored", reason };
 }
 
+/** The event's account/region and the configuration sets it names, or why it is ignored. */
+type Hint =
+  | { ignored: string; level: "debug" | "warn" }
+  | { account?: string | undefined; region?: string | undefined; extract: (scope: Scope) => ExtractedNames };
+
+function hintOf(event: unknown, accepted: readonly string[], deps: EventRunDeps): Hint {
+  if (isTagChangeEvent(event)) {
+    if (!accepted.includes(TAG_CHANGE_DETAIL_TYPE)) {
+      return {
+        ignored: `${TAG_CHANGE_DETAIL_TYPE} is not handled here (expected ${accepted.join(", ")})`,
+        level: "warn",
+      };
+    }
+    const change = parseTagChangeEvent(event);
+    const key = deps.config.optInTagKey;
+    if (change.changedTagKeys !== undefined && !change.changedTagKeys.includes(key)) {
+      return { ignored: `the tag change does not concern the opt-in key ${key}`, level: "debug" };
+    }
+    return { ...change, extract: (scope) => configurationSetNamesFromTagChange(change, scope) };
+  }
+  const call = parseCloudTrailEvent(event);
+  if (call.errorCode !== undefined)
+    return { ignored: `the ${call.eventName} call failed (${call.errorCode})`, level: "debug" };
+  if (!accepted.includes(call.eventName)) {
+    return {
+      ignored: `${call.eventName} is not handled here (expected ${accepted.join(", ")})`,
+      level: "warn",
+    };
+  }
+  return { ...call, extract: (scope) => configurationSetNamesFrom(call, scope) };
+}
+
 async function run(
   event: unknown,
   context: InvocationContext,
-  eventNames: readonly string[],
+  accepted: readonly string[],
   deps: EventRunDeps,
 ): Promise<EventRunResult> {
-  const call = parseCloudTrailEvent(event);
-  if (call.errorCode !== undefined)
-    return ignore(deps, `the ${call.eventName} call failed (${call.errorCode})`, "debug");
-  if (!eventNames.includes(call.eventName)) {
-    return ignore(deps, `${call.eventName} is not handled here (expected ${eventNames.join(", ")})`, "warn");
-  }
+  const hint = hintOf(event, accepted, deps);
+  if ("ignored" in hint) return ignore(deps, hint.ignored, hint.level);
   const own = scopeFromFunctionArn(context.invokedFunctionArn);
   const ownRegion = deps.region ?? own?.region;
-  const region = call.region ?? ownRegion;
-  const account = call.account ?? own?.account;
+  const region = hint.region ?? ownRegion;
+  const account = hint.account ?? own?.account;
   if (region === undefined || account === undefined) {
     throw new MalformedEventError(
       "The event has no account or region and the function ARN does not give them.",
@@ -138,30 +203,44 @@ async function run(
       "warn",
     );
   }
-  const { names, ignored } = configurationSetNamesFrom(call, scope);
+  const { names, ignored } = hint.extract(scope);
   for (const resource of ignored) deps.logger.debug("resource ignored", { resource });
   if (names.length === 0)
     return ignore(deps, `no configuration set of ${scope.region}/${scope.account}`, "debug");
+  const eventTime = eventTimeOf(event);
   const results: ReportEntry[] = [];
-  for (const name of names) results.push(await reconcileOne(name, context, deps, scope));
+  const coalesced: string[] = [];
+  for (const name of names) {
+    if (deps.recentReads?.covers(name, eventTime) === true) coalesced.push(name);
+    else results.push(await reconcileOne(name, context, deps, scope));
+  }
+  if (coalesced.length > 0) {
+    deps.logger.info("coalesced: a finished reconcile in this container already saw this change", {
+      coalesced,
+    });
+    deps.metrics.addMetric(COALESCED_EVENTS_METRIC, MetricUnit.Count, coalesced.length);
+  }
   addOutcomeMetrics(deps.metrics, results);
   const failed = results.filter((entry) => entry.outcome === "failed");
   if (failed.length > 0) throw new ConfigurationSetsFailedError(failed);
-  return { status: "reconciled", results };
+  return coalesced.length > 0
+    ? { status: "reconciled", results, coalesced }
+    : { status: "reconciled", results };
 }
 
 /**
- * Handles one EventBridge event for the given CloudTrail event names: failed calls, other event names and other
- * regions/accounts are ignored; an event without an extractable name or with a failed reconcile throws.
+ * Handles one EventBridge event for the given CloudTrail event names (and "Tag Change on Resource" when listed):
+ * failed calls, other event kinds and other regions/accounts are ignored; an event without an extractable name or
+ * with a failed reconcile throws.
  */
 export async function reconcileFromEvent(
   event: unknown,
   context: InvocationContext,
-  eventNames: readonly string[],
+  accepted: readonly string[],
   deps: EventRunDeps,
 ): Promise<EventRunResult> {
   try {
-    return await run(event, context, eventNames, deps);
+    return await run(event, context, accepted, deps);
   } catch (err) {
     if (err instanceof MalformedEventError) {
       deps.metrics.addMetric(MALFORMED_EVENTS_METRIC, MetricUnit.Count, 1);

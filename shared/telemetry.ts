@@ -37,6 +37,7 @@ export function createMetrics(env: Environment = process.env): Metrics {
 /** Events an event function ignored (failed calls, other regions, nothing of ours) and events it could not read. */
 export const IGNORED_EVENTS_METRIC = "IgnoredEvents";
 export const MALFORMED_EVENTS_METRIC = "MalformedEvents";
+export const COALESCED_EVENTS_METRIC = "CoalescedEvents";
 
 /** `Created`, `Updated`, … for the event functions; `BackfillCreated`, … for the backfill's run totals. */
 export function outcomeMetricName(outcome: Outcome, prefix: "" | "Backfill" = ""): string {

@@ -7,7 +7,7 @@ import { eventRunDepsFromEnvironment, reconcileFromEvent, type EventRunResult } 
 const deps = eventRunDepsFromEnvironment();
 
 /** v2 carries `configurationSetName`, v1 `configurationSet.name`; the core reads the tags itself. */
-const EVENT_NAMES = ["CreateConfigurationSet"] as const;
+export const EVENT_NAMES = ["CreateConfigurationSet"] as const;
 
 export async function handler(
   event: EventBridgeEvent<"AWS API Call via CloudTrail", CloudTrailDetail>,

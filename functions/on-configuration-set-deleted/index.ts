@@ -8,7 +8,7 @@ import { eventRunDepsFromEnvironment, reconcileFromEvent, type EventRunResult } 
 const deps = { ...eventRunDepsFromEnvironment(), removeOnly: true };
 
 /** Out-of-order delivery is harmless: if the set was recreated meanwhile, reconcile sees it and converges. */
-const EVENT_NAMES = ["DeleteConfigurationSet"] as const;
+export const EVENT_NAMES = ["DeleteConfigurationSet"] as const;
 
 export async function handler(
   event: EventBridgeEvent<"AWS API Call via CloudTrail", CloudTrailDetail>,

@@ -43,7 +43,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run bench --smoke", () => {
-  it("measures every figure of the issues: bundles and loads per function, propagation, API calls, backfill, discovery", () => {
+  it("runs the event burst with the template's bound and, as its baseline, without it", () => {
+    const burst = named("event-burst/4-sets");
+    const { bounded, unbounded } = burst.details as Record<string, Record<string, unknown>>;
+    expect(bounded).toMatchObject({ wrongSets: 0, deadLetters: 0 });
+    expect(unbounded).toMatchObject({ wrongSets: 0 });
+    expect(burst.inputs.reservedConcurrency).toMatchObject({ OnConfigurationSetTaggedFunction: 2 });
+    expect(bounded!.peakConcurrency).toEqual({ OnConfigurationSetTaggedFunction: 2 });
+    expect(burst.baselineRatio).toBeGreaterThan(0);
+  });
+
+  it("measures every figure of the issues: bundles and loads per function, propagation, API calls, backfill, discovery, burst", () => {
     expect(results.figures.map((f) => f.figure).sort()).toEqual(
       [
         ...FUNCTION_FOLDERS.flatMap((folder) => [`bundle-size/${folder}`, `cold-load/${folder}`]),
@@ -54,6 +64,7 @@ describe("npm run bench --smoke", () => {
         "backfill/20-sets",
         "backfill/98-sets-tag-discovery",
         "backfill/98-sets-full-audit",
+        "event-burst/4-sets",
       ].sort(),
     );
     expect(results.mode).toBe("smoke");

@@ -88,6 +88,8 @@ export async function startE2eWorld(options: E2eOptions = {}): Promise<E2eWorld>
     ...sim.endpointEnv(),
     DEFAULT_DELIVERY_STREAM_ARN: defaultStreamArn,
     POWERTOOLS_LOG_LEVEL: "INFO",
+    // The simulator has no SES limit unless a test sets one: do not pace the event functions at AWS's 1 req/s.
+    SES_REQUESTS_PER_SECOND: "1000",
     ...baseEnv,
     ...overrides,
   });
@@ -165,6 +167,23 @@ export function untagEvent(name: string, tagKeys: string[]): CloudTrailEvent {
 export function taggingApiEvent(names: string[], tags: Record<string, string>): CloudTrailEvent {
   const event = fixture("tagging-api-tag-resources");
   return withRequest(event, { resourceARNList: names.map((name) => configurationSetArn(event, name)), tags });
+}
+
+/**
+ * AWS's "Tag Change on Resource" for one set: `tags` is the set's full tag set after the change, `changed` the
+ * keys that changed (added, updated or removed).
+ */
+export function tagChangeEvent(
+  name: string,
+  tags: Record<string, string>,
+  changed: string[],
+): CloudTrailEvent {
+  const event = fixture("tag-change-on-resource");
+  return {
+    ...event,
+    resources: [configurationSetArn(event, name)],
+    detail: { ...event.detail, tags, "changed-tag-keys": changed },
+  };
 }
 
 /** SES v2 DeleteConfigurationSet. */

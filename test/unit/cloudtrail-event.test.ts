@@ -165,3 +165,28 @@ describe("configurationSetNamesFrom", () => {
     expect(() => namesOf(event)).toThrow(message);
   });
 });
+
+describe("configurationSetNamesFrom, PascalCase request parameters", () => {
+  it("reads ConfigurationSetName, ConfigurationSet.Name, ResourceArn and ResourceARNList like their lowerCamelCase twins", () => {
+    const arn = (name: string) => `arn:aws:ses:us-east-1:111122223333:configuration-set/${name}`;
+    expect(
+      namesOf(
+        withParameters({
+          ConfigurationSetName: "a",
+          ConfigurationSet: { Name: "b" },
+          ResourceArn: arn("c"),
+          ResourceARNList: [arn("d"), arn("a")],
+        }),
+      ),
+    ).toEqual({ names: ["a", "b", "c", "d"], ignored: [] });
+  });
+
+  it("names the PascalCase field that is malformed", () => {
+    expect(() => namesOf(withParameters({ ResourceARNList: "arn:aws:ses:x" }))).toThrow(
+      "The event's requestParameters.ResourceARNList is not a list of ARNs.",
+    );
+    expect(() => namesOf(withParameters({ ConfigurationSet: { Name: 3 } }))).toThrow(
+      "The event's requestParameters.ConfigurationSet.Name is not a string.",
+    );
+  });
+});

@@ -3,9 +3,13 @@ import { createAwsClients } from "../../shared/aws-clients";
 import { loadConfig } from "../../shared/config";
 import {
   ConfigurationSetsFailedError,
+  EVENT_MAX_ATTEMPTS,
+  eventRunDepsFromEnvironment,
   reconcileFromEvent,
   scopeFromFunctionArn,
+  sesRateOfOneContainer,
 } from "../../shared/event-run";
+import { PACING_MIDDLEWARE_NAME } from "../../shared/pacing";
 import { reconcile } from "../../shared/reconcile";
 import { createLogger, createMetrics } from "../../shared/telemetry";
 import { fixtureEvent } from "../support/fixture-events";
@@ -110,5 +114,29 @@ describe("reconcileFromEvent", () => {
     await expect(
       reconcileFromEvent(fixtureEvent("untag-resource"), context("local"), ["UntagResource"], deps()),
     ).rejects.toThrow("Reconcile failed for 1 configuration set(s): marketing: unknown error");
+  });
+});
+
+describe("sesRateOfOneContainer", () => {
+  it("shares SES_REQUESTS_PER_SECOND across the function's reserved containers, or takes it all without a bound", () => {
+    expect(sesRateOfOneContainer({ sesRequestsPerSecond: 1, eventConcurrency: 4 })).toBe(0.25);
+    expect(sesRateOfOneContainer({ sesRequestsPerSecond: 5, eventConcurrency: 1 })).toBe(5);
+    expect(sesRateOfOneContainer({ sesRequestsPerSecond: 2, eventConcurrency: 0 })).toBe(2);
+  });
+});
+
+describe("eventRunDepsFromEnvironment", () => {
+  it("paces SES (only SES) and rides out throttling with 12 adaptive attempts", async () => {
+    // Act
+    const built = eventRunDepsFromEnvironment({ AWS_REGION: "eu-west-1", EVENT_CONCURRENCY: "2" });
+    // Assess
+    const { sesv2, iam } = built.clients;
+    expect(sesv2.middlewareStack.identify()).toEqual(
+      expect.arrayContaining([expect.stringContaining(PACING_MIDDLEWARE_NAME)]),
+    );
+    expect(iam.middlewareStack.identify().join()).not.toContain(PACING_MIDDLEWARE_NAME);
+    expect(await sesv2.config.maxAttempts()).toBe(EVENT_MAX_ATTEMPTS);
+    expect(((await sesv2.config.retryStrategy()) as { mode?: string }).mode).toBe("adaptive");
+    expect(built.recentReads).toBeDefined();
   });
 });

@@ -86,6 +86,9 @@ const EXPECTED: Record<string, Record<HandlerName, string[]>> = {
   "tag-resource": { created: [], tagged: ["marketing"], deleted: [] },
   "tag-resource-identity": { created: [], tagged: [], deleted: [] },
   "tag-resource-stream-name": { created: [], tagged: ["marketing"], deleted: [] },
+  "tag-change-on-resource": { created: [], tagged: ["marketing"], deleted: [] },
+  "tag-change-on-resource-other-key": { created: [], tagged: [], deleted: [] },
+  "tag-change-on-resource-removed": { created: [], tagged: ["marketing"], deleted: [] },
   "tagging-api-tag-resources": { created: [], tagged: ["marketing", "transactional"], deleted: [] },
   "untag-resource": { created: [], tagged: ["marketing"], deleted: [] },
 };
@@ -177,6 +180,128 @@ describe("ignored events", () => {
       .find((line) => line.includes("IgnoredEvents"));
     expect(emf).toBeDefined();
     expect(JSON.parse(emf!)).toMatchObject({ IgnoredEvents: 1, service: "ses-firehose-autowire" });
+  });
+});
+
+describe("the three tag paths and their odd shapes", () => {
+  const SET_ARN = (name: string, region = REGION, account = ACCOUNT) =>
+    `arn:aws:ses:${region}:${account}:configuration-set/${name}`;
+
+  it("reads a Tag Change's set from resources[], keeping only this region's and account's sets", async () => {
+    // Prepare
+    const event = fixtureEvent("tag-change-on-resource");
+    event.resources = [
+      SET_ARN("elsewhere", "eu-west-1"),
+      SET_ARN("marketing"),
+      SET_ARN("theirs", REGION, "444455556666"),
+      `arn:aws:ses:${REGION}:${ACCOUNT}:identity/example.com`,
+    ];
+    // Act
+    const result = await invoke("tagged", event);
+    // Assess
+    expect(reconciledSets()).toEqual(["marketing"]);
+    expect(result).toMatchObject({ status: "reconciled" });
+  });
+
+  it("ignores a Tag Change whose resources are all another region's, account's or type's", async () => {
+    const event = fixtureEvent("tag-change-on-resource");
+    event.resources = [SET_ARN("elsewhere", "eu-west-1"), "arn:aws:s3:::a-bucket"];
+    await expect(invoke("tagged", event)).resolves.toEqual({
+      status: "ignored",
+      reason: `no configuration set of ${REGION}/${ACCOUNT}`,
+    });
+    expect(reconciledSets()).toEqual([]);
+  });
+
+  it("ignores a Tag Change of other keys only, and looks when the event does not say which keys changed", async () => {
+    await expect(invoke("tagged", fixtureEvent("tag-change-on-resource-other-key"))).resolves.toEqual({
+      status: "ignored",
+      reason: "the tag change does not concern the opt-in key ses-firehose",
+    });
+    const withoutDetail = fixtureEvent("tag-change-on-resource");
+    delete (withoutDetail as Record<string, unknown>).detail;
+    const oddKeys = fixtureEvent("tag-change-on-resource");
+    oddKeys.detail["changed-tag-keys"] = "ses-firehose";
+    await invoke("tagged", withoutDetail);
+    await invoke("tagged", oddKeys);
+    expect(reconciledSets()).toEqual(["marketing", "marketing"]);
+  });
+
+  it("sends a Tag Change without resources to the dead-letter queue, saying what is accepted", async () => {
+    const event = fixtureEvent("tag-change-on-resource");
+    event.resources = [];
+    await expect(invoke("tagged", event)).rejects.toThrow(
+      'The tag change event has no "resources": expected an EventBridge event with "detail-type": ' +
+        '"Tag Change on Resource" and "resources": a list of configuration-set ARNs.',
+    );
+    event.resources = [42];
+    await expect(invoke("tagged", event)).rejects.toThrow("The event's resources[0] is not a string");
+  });
+
+  it("leaves a Tag Change to the tagged function only", async () => {
+    await expect(invoke("created", fixtureEvent("tag-change-on-resource"))).resolves.toMatchObject({
+      status: "ignored",
+      reason: expect.stringMatching(/Tag Change on Resource is not handled here/),
+    });
+  });
+
+  it.each([
+    ["ResourceArn", { ResourceArn: SET_ARN("marketing"), Tags: [{ Key: "ses-firehose", Value: "on" }] }],
+    ["ResourceARNList", { ResourceARNList: [SET_ARN("marketing"), SET_ARN("x", "eu-west-1")] }],
+    ["ConfigurationSetName", { ConfigurationSetName: "marketing" }],
+    ["ConfigurationSet.Name", { ConfigurationSet: { Name: "marketing" } }],
+  ])("accepts the PascalCase request parameter %s", async (_key, requestParameters) => {
+    const event = fixtureEvent("tag-resource");
+    event.detail.requestParameters = requestParameters;
+    await invoke("tagged", event);
+    expect(reconciledSets()).toEqual(["marketing"]);
+  });
+});
+
+describe("duplicates of one change in one container", () => {
+  const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+  it("looks once when a set's second event describes a change the first look already saw", async () => {
+    // Prepare: the Tag Change and the CloudTrail record of one tag change, 5 s ago (a set no other test uses:
+    // the handler's memory lives as long as its container, here the test file)
+    const arn = `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/duplicated`;
+    const tagChange = fixtureEvent("tag-change-on-resource");
+    tagChange.time = secondsAgo(5);
+    tagChange.resources = [arn];
+    const cloudTrail = fixtureEvent("tag-resource");
+    cloudTrail.time = secondsAgo(4);
+    cloudTrail.detail.eventTime = secondsAgo(5);
+    cloudTrail.detail.requestParameters = { resourceArn: arn };
+    // Act
+    await invoke("tagged", tagChange);
+    const second = await invoke("tagged", cloudTrail);
+    // Assess
+    expect(reconciledSets()).toEqual(["duplicated"]);
+    expect(second).toEqual({ status: "reconciled", results: [], coalesced: ["duplicated"] });
+  });
+
+  it("looks again at a change newer than the last look, after a failed look, and at an old (redriven) event", async () => {
+    // Prepare
+    const now = fixtureEvent("tag-resource");
+    now.detail.eventTime = new Date().toISOString();
+    now.detail.requestParameters = {
+      resourceArn: `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/fresh`,
+    };
+    reconcileMock.mockImplementationOnce(async (configurationSet) => ({
+      configurationSet,
+      outcome: "failed",
+      actions: [],
+      error: "TooManyRequestsException: Too Many Requests",
+    }));
+    const old = fixtureEvent("untag-resource");
+    // Act
+    await expect(invoke("tagged", now)).rejects.toThrow(/TooManyRequestsException/);
+    await invoke("tagged", now);
+    await invoke("tagged", now);
+    await invoke("tagged", old);
+    await invoke("tagged", old);
+    // Assess: every one of them got a look
+    expect(reconciledSets()).toEqual(["fresh", "fresh", "fresh", "marketing", "marketing"]);
   });
 });
 

@@ -239,7 +239,7 @@ describe("functions", () => {
         >,
       ),
     );
-    expect(rules.length).toBe(4);
+    expect(rules.length).toBe(5);
     for (const rule of rules) {
       expect(rule.Type).toBe("EventBridgeRule");
       expect(rule.Properties).toMatchObject({
@@ -252,11 +252,28 @@ describe("functions", () => {
     }
   });
 
-  it("BackfillFunction may run 15 minutes, one at a time", () => {
+  it("BackfillFunction may run 15 minutes, one at a time unless the account cannot reserve concurrency", () => {
     expect(template.Resources.BackfillFunction?.Properties).toMatchObject({
       Timeout: 900,
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: { "Fn::If": ["ReserveConcurrency", 1, { Ref: "AWS::NoValue" }] },
     });
+  });
+
+  it.each([
+    ["OnConfigurationSetCreatedFunction"],
+    ["OnConfigurationSetTaggedFunction"],
+    ["OnConfigurationSetDeletedFunction"],
+  ])("%s runs at most EventConcurrency reconciles at once, and reserves nothing when it is 0", (id) => {
+    const reserved = template.Resources[id]?.Properties?.ReservedConcurrentExecutions;
+    expect(resolve({ template }, reserved)).toBe("2");
+    expect(resolve({ template, parameters: { EventConcurrency: "5" } }, reserved)).toBe("5");
+    // 0: the property is left out (AWS::NoValue), so the deploy reserves nothing
+    const off = resolve(
+      { template, parameters: { EventConcurrency: "0" } },
+      { ReservedConcurrentExecutions: reserved },
+    );
+    expect(off).toEqual({});
+    expect(template.Parameters.EventConcurrency).toMatchObject({ Type: "Number", MinValue: 0 });
   });
 });
 
