@@ -267,7 +267,8 @@ describe("Delete", () => {
       complete([removed("a"), removed("b"), { configurationSet: "c", outcome: "skipped", actions: [] }]),
     );
     await handleStackLifecycle(request("Delete"), deps);
-    expect(steps).toEqual([{ dryRun: false }]);
+    // Every set is listed: a destination of ours can sit on a set that neither carries the tag nor has our role.
+    expect(steps).toEqual([{ dryRun: false, discovery: "list" }]);
     expect(invokes).toEqual([]);
     expect(answers).toEqual([
       expect.objectContaining({
