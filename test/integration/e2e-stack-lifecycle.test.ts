@@ -173,9 +173,13 @@ describe("StackLifecycleFunction answering CloudFormation (Create, Update, Delet
       [backfill.functionArn, "Event"],
     ]);
     const report = resultOf(
-      await backfill.invoke<{ counts: Record<string, number> }>(InvocationQueue.payloadOf(queued[0]!)),
+      await backfill.invoke<{ counts: Record<string, number>; discovery: string }>(
+        InvocationQueue.payloadOf(queued[0]!),
+      ),
     );
-    expect(report.counts).toMatchObject({ created: wired.length, skipped: 1, failed: 0 });
+    // Tag discovery (the default in tag mode): the untagged set is not even looked at.
+    expect(report.discovery).toBe("tags");
+    expect(report.counts).toMatchObject({ created: wired.length, skipped: 0, failed: 0 });
     for (const name of wired) {
       expect(wiringProblems(world, await readWiring(world, name), world.defaultStreamArn)).toEqual([]);
     }
