@@ -15,6 +15,8 @@ export type {
   ConfigurationSetSnapshot,
   DeliveryStreamSnapshot,
   PolicyInput,
+  QueueMessageSnapshot,
+  QueueSnapshot,
   RoleSnapshot,
   SeedEventDestination,
   SeedRole,

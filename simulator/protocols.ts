@@ -2,11 +2,13 @@
 import { randomUUID } from "node:crypto";
 
 /** The wire protocols the simulated services speak (taken from the installed SDK clients' models). */
-export type Protocol = "rest-json" | "aws-query" | "aws-json-1.1";
+export type Protocol = "rest-json" | "aws-query" | "aws-json-1.1" | "aws-json-1.0";
 
 /** An AWS service error: the code the SDK maps to a typed exception, its HTTP status and message. */
 export class AwsError extends Error {
   override readonly name = "AwsError";
+  /** AWS JSON 1.0 services compatible with their old Query protocol (SQS) also send this code in `x-amzn-query-error`. */
+  queryCode: string | undefined;
   constructor(
     readonly code: string,
     readonly status: number,
@@ -47,7 +49,17 @@ export function json11(body: unknown): WireResponse {
   };
 }
 
-export function renderError(protocol: Protocol, err: AwsError, xmlNamespace = ""): WireResponse {
+/** JSON 1.0 (SQS): always 200 on success. */
+export function json10(body: unknown): WireResponse {
+  return {
+    status: 200,
+    headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": requestId() },
+    body: JSON.stringify(body),
+  };
+}
+
+/** `namespace`: the XML namespace (Query) or the shape namespace of `__type` (JSON 1.0). */
+export function renderError(protocol: Protocol, err: AwsError, namespace = ""): WireResponse {
   const id = requestId();
   switch (protocol) {
     case "rest-json":
@@ -62,12 +74,22 @@ export function renderError(protocol: Protocol, err: AwsError, xmlNamespace = ""
         headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": id },
         body: JSON.stringify({ __type: err.code, message: err.message }),
       };
+    case "aws-json-1.0":
+      return {
+        status: err.status,
+        headers: {
+          "content-type": "application/x-amz-json-1.0",
+          "x-amzn-requestid": id,
+          "x-amzn-query-error": `${err.queryCode ?? err.code};${err.fault}`,
+        },
+        body: JSON.stringify({ __type: `${namespace}#${err.code}`, message: err.message }),
+      };
     case "aws-query":
       return {
         status: err.status,
         headers: { "content-type": "text/xml", "x-amzn-requestid": id },
         body:
-          `<ErrorResponse xmlns="${xmlNamespace}"><Error><Type>${err.fault}</Type><Code>${escapeXml(err.code)}</Code>` +
+          `<ErrorResponse xmlns="${namespace}"><Error><Type>${err.fault}</Type><Code>${escapeXml(err.code)}</Code>` +
           `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`,
       };
   }

@@ -1,5 +1,7 @@
 // Simulator layer (test API): seed and inspect the world directly, bypassing HTTP, rate limits, faults and the call log.
+import { AwsError } from "./protocols";
 import { SES_EVENT_TYPES } from "./services/sesv2";
+import { createQueue, queueAttributes, queueUrl } from "./services/sqs";
 import type { DeliveryStreamStatus, EventDestinationRecord, JsonObject, RoleRecord, World } from "./state";
 import { mergeTags, tagProblem } from "./tags";
 
@@ -52,6 +54,28 @@ export interface RoleSnapshot {
   propagated: boolean;
 }
 
+export interface QueueSnapshot {
+  name: string;
+  arn: string;
+  url: string;
+  /** As GetQueueAttributes with `All` reports them (message counts included). */
+  attributes: Record<string, string>;
+  /** Every message held, in send order. */
+  messages: QueueMessageSnapshot[];
+}
+
+export interface QueueMessageSnapshot {
+  messageId: string;
+  body: string;
+  groupId: string | undefined;
+  deduplicationId: string | undefined;
+  receiveCount: number;
+  /** Received and neither deleted nor back to visible. */
+  inFlight: boolean;
+  /** The queue it was moved from, for a message in a dead-letter queue. */
+  deadLetterSourceArn: string | undefined;
+}
+
 export interface DeliveryStreamSnapshot {
   name: string;
   arn: string;
@@ -82,6 +106,7 @@ export class SimulatorState {
     private readonly world: World,
     private readonly now: () => number,
     private readonly propagationDelayMs: () => number,
+    private readonly baseUrl: string,
   ) {}
 
   /** Creates a delivery stream (ACTIVE unless told otherwise); returns its ARN. */
@@ -273,6 +298,45 @@ export class SimulatorState {
       : `arn:aws:iam::${this.world.accountId}:policy/${nameOrArn}`;
     this.world.managedPolicies.set(arn, text(document));
     return arn;
+  }
+
+  /**
+   * Creates an SQS queue with CreateQueue's attributes (`FifoQueue`, `VisibilityTimeout`, `RedrivePolicy`, …),
+   * validated as CreateQueue validates them; returns its URL.
+   */
+  createQueue(name: string, attributes: Record<string, string> = {}): string {
+    try {
+      createQueue(this.world, name, attributes, this.now());
+    } catch (err) {
+      if (err instanceof AwsError) throw new RangeError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+    return queueUrl(this.baseUrl, this.world, name);
+  }
+
+  getQueue(name: string): QueueSnapshot | undefined {
+    const queue = this.world.queues.get(name);
+    if (queue === undefined) return undefined;
+    const now = this.now();
+    return {
+      name,
+      arn: queue.arn,
+      url: queueUrl(this.baseUrl, this.world, name),
+      attributes: queueAttributes(queue, now),
+      messages: queue.messages.map((message) => ({
+        messageId: message.messageId,
+        body: message.body,
+        groupId: message.groupId,
+        deduplicationId: message.deduplicationId,
+        receiveCount: message.receiveCount,
+        inFlight: message.receiptHandle !== undefined && message.availableAt > now,
+        deadLetterSourceArn: message.deadLetterSourceArn,
+      })),
+    };
+  }
+
+  queueNames(): string[] {
+    return [...this.world.queues.keys()].sort();
   }
 
   /** Forgets every resource and queued invocation (the call log is separate: `callLog.reset()`). */

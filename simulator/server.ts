@@ -1,5 +1,5 @@
 // Simulator layer (server): one HTTP server on 127.0.0.1 routing SES v2, IAM, STS, Firehose, the Resource Groups
-// Tagging API and Lambda by protocol.
+// Tagging API, Lambda and SQS by protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +25,7 @@ import {
 } from "./services/iam";
 import { handleLambdaInvoke, resolveLambdaOperation } from "./services/lambda";
 import { handleSes, resolveSesOperation } from "./services/sesv2";
+import { handleSqs, SQS_ERROR_NAMESPACE, SQS_TARGET_PREFIX, sqsError } from "./services/sqs";
 import { handleTagging, TAGGING_TARGET_PREFIX } from "./services/tagging";
 import { SimulatorState } from "./seeding";
 import { World } from "./state";
@@ -106,7 +107,8 @@ interface Routed {
   service: ServiceName | "unknown";
   protocol: Protocol;
   operation: string;
-  xmlNamespace?: string;
+  /** XML namespace (Query) or error shape namespace (JSON 1.0). */
+  namespace?: string;
   run: () => WireResponse | Promise<WireResponse>;
 }
 
@@ -117,6 +119,7 @@ const THROTTLE_ERRORS: Record<ServiceName, () => AwsError> = {
   firehose: () => new AwsError("LimitExceededException", 400, "Rate exceeded"),
   tagging: () => new AwsError("ThrottledException", 400, "Rate exceeded"),
   lambda: () => new AwsError("TooManyRequestsException", 429, "Rate exceeded"),
+  sqs: () => sqsError("RequestThrottled", "RequestThrottled", 403, "Request is throttled."),
 };
 const SERVER_ERRORS: Record<ServiceName, () => AwsError> = {
   sesv2: () =>
@@ -135,6 +138,7 @@ const SERVER_ERRORS: Record<ServiceName, () => AwsError> = {
     ),
   lambda: () =>
     new AwsError("ServiceException", 500, "The AWS Lambda service encountered an internal error."),
+  sqs: () => sqsError("InternalError", "InternalError", 500, "We encountered an internal error. Please try again."),
 };
 
 const DUMMY_CREDENTIALS = { accessKeyId: "AKIASIMULATOR0000000", secretAccessKey: "simulator-secret-key" };
@@ -205,6 +209,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         run: () => handleTagging(operation, req, ctx),
       };
     }
+    if (target?.startsWith(SQS_TARGET_PREFIX) === true) {
+      const operation = target.slice(SQS_TARGET_PREFIX.length);
+      return {
+        service: "sqs",
+        protocol: "aws-json-1.0",
+        operation,
+        namespace: SQS_ERROR_NAMESPACE,
+        run: () => handleSqs(operation, req, ctx),
+      };
+    }
     if (target !== undefined) {
       const operation = target.startsWith(FIREHOSE_TARGET_PREFIX)
         ? target.slice(FIREHOSE_TARGET_PREFIX.length)
@@ -252,7 +266,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           service: "sts",
           protocol: "aws-query",
           operation: action,
-          xmlNamespace: STS_XMLNS,
+          namespace: STS_XMLNS,
           run: () => handleSts(action, ctx),
         };
       }
@@ -260,7 +274,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         service: "iam",
         protocol: "aws-query",
         operation: action,
-        xmlNamespace: IAM_XMLNS,
+        namespace: IAM_XMLNS,
         run: () => {
           if (!IAM_OPERATIONS.has(action)) throw unknownQueryAction(action, version || IAM_VERSION);
           return handleIam(action, params, ctx);
@@ -308,7 +322,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             ? new AwsError("InternalFailure", 500, String(err))
             : SERVER_ERRORS[routed.service]();
       if (!(err instanceof AwsError)) process.stderr.write(`simulator: unexpected error: ${String(err)}\n`);
-      response = renderError(routed.protocol, error, routed.xmlNamespace);
+      response = renderError(routed.protocol, error, routed.namespace);
       callLog.record({
         service: routed.service,
         operation: routed.operation,
@@ -378,6 +392,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       AWS_ENDPOINT_URL_STS: url,
       AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: url,
       AWS_ENDPOINT_URL_LAMBDA: url,
+      AWS_ENDPOINT_URL_SQS: url,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
@@ -389,11 +404,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       world,
       () => clock(),
       () => ctx.deliveryStreamCreationMs,
+      url,
     ),
     callLog,
     invocations: new InvocationQueue(world),
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        world.isStopping = true;
+        world.wakeLongPolls();
         server.close((err) => (err === undefined ? resolve() : reject(err)));
         server.closeAllConnections();
       }),

@@ -1,4 +1,6 @@
-// Simulator layer (state): the in-memory world — SES configuration sets, IAM roles, Firehose streams, Lambda invocations.
+// Simulator layer (state): the in-memory world — SES configuration sets, IAM roles, Firehose streams, SQS queues,
+// Lambda invocations.
+import type { QueueRecord } from "./sqs-queues";
 import { TagIndex } from "./tag-index";
 
 /** A JSON value as it arrives in a request body. */
@@ -177,6 +179,11 @@ export class World {
   readonly invocations: Invocation[] = [];
   /** The Resource Groups Tagging API's view of the configuration sets' tags (lagging; see TagIndex). */
   readonly tagIndex = new TagIndex();
+  /** SQS queues by name. */
+  readonly queues = new Map<string, QueueRecord>();
+  /** Wakes pending long polls when the simulator stops. */
+  readonly stopping = new Set<() => void>();
+  isStopping = false;
   private roleCounter = 0;
 
   constructor(
@@ -227,5 +234,12 @@ export class World {
     this.managedPolicies.clear();
     this.invocations.length = 0;
     this.tagIndex.clear();
+    this.queues.clear();
+    this.wakeLongPolls();
+  }
+
+  /** Ends every pending long poll (ReceiveMessage answers with what it has). */
+  wakeLongPolls(): void {
+    for (const wake of [...this.stopping]) wake();
   }
 }

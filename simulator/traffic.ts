@@ -1,7 +1,15 @@
 // Simulator layer (traffic): per-service rate limits, seeded fault injection and the call log tests read.
 
-export type ServiceName = "sesv2" | "iam" | "sts" | "firehose" | "tagging" | "lambda";
-export const SERVICE_NAMES: readonly ServiceName[] = ["sesv2", "iam", "sts", "firehose", "tagging", "lambda"];
+export type ServiceName = "sesv2" | "iam" | "sts" | "firehose" | "tagging" | "lambda" | "sqs";
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  "sesv2",
+  "iam",
+  "sts",
+  "firehose",
+  "tagging",
+  "lambda",
+  "sqs",
+];
 
 /** A token bucket: `burst` requests at once, refilled at `ratePerSecond`. */
 export interface RateLimit {
