@@ -9,6 +9,8 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** Aborted when the client goes away before the answer (a long poll given up). */
+  signal?: AbortSignal;
 }
 
 /** Quotas the simulator enforces (AWS defaults unless changed). */

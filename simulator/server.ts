@@ -138,7 +138,8 @@ const SERVER_ERRORS: Record<ServiceName, () => AwsError> = {
     ),
   lambda: () =>
     new AwsError("ServiceException", 500, "The AWS Lambda service encountered an internal error."),
-  sqs: () => sqsError("InternalError", "InternalError", 500, "We encountered an internal error. Please try again."),
+  sqs: () =>
+    sqsError("InternalError", "InternalError", 500, "We encountered an internal error. Please try again."),
 };
 
 const DUMMY_CREDENTIALS = { accessKeyId: "AKIASIMULATOR0000000", secretAccessKey: "simulator-secret-key" };
@@ -344,6 +345,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const server: Server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
     const chunks: Buffer[] = [];
+    const gone = new AbortController();
+    outgoing.on("close", () => {
+      if (!outgoing.writableFinished) gone.abort();
+    });
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const url = new URL(incoming.url ?? "/", "http://127.0.0.1");
@@ -353,6 +358,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         query: url.searchParams,
         headers: incoming.headers,
         body: Buffer.concat(chunks),
+        signal: gone.signal,
       };
       answer(req).then(
         (response) => {

@@ -507,7 +507,12 @@ function messageAttributesFor(
 }
 
 /** Waits until the queue may have a receivable message, the deadline passes or the simulator stops. */
-async function waitForMessages(queue: QueueRecord, deadline: number, ctx: ServiceContext): Promise<void> {
+async function waitForMessages(
+  queue: QueueRecord,
+  deadline: number,
+  ctx: ServiceContext,
+  clientGone: AbortSignal | undefined,
+): Promise<void> {
   const now = ctx.now();
   const next = nextAvailableAt(queue, now);
   const waitMs = Math.max(
@@ -518,6 +523,7 @@ async function waitForMessages(queue: QueueRecord, deadline: number, ctx: Servic
   const wake = () => controller.abort();
   queue.waiters.add(wake);
   ctx.world.stopping.add(wake);
+  clientGone?.addEventListener("abort", wake);
   try {
     await sleep(waitMs, undefined, { signal: controller.signal, ref: false });
   } catch {
@@ -525,6 +531,7 @@ async function waitForMessages(queue: QueueRecord, deadline: number, ctx: Servic
   } finally {
     queue.waiters.delete(wake);
     ctx.world.stopping.delete(wake);
+    clientGone?.removeEventListener("abort", wake);
   }
 }
 
@@ -532,6 +539,7 @@ async function receiveMessage(
   body: FieldReader,
   ctx: ServiceContext,
   queue: QueueRecord,
+  clientGone: AbortSignal | undefined,
 ): Promise<WireResponse> {
   const max = bounded(body, "MaxNumberOfMessages", 1, 10) ?? 1;
   const visibility = bounded(body, "VisibilityTimeout", 0, 43_200) ?? queue.settings.visibilityTimeoutSeconds;
@@ -548,6 +556,8 @@ async function receiveMessage(
   const deadline = performance.now() + waitSeconds * 1000;
   const deadLetterArn = queue.settings.redrivePolicy?.deadLetterTargetArn;
   for (;;) {
+    // A long poll the client gave up receives nothing: its messages would be lost in flight until they time out.
+    if (clientGone?.aborted === true || ctx.world.isStopping) return json10({ Messages: [] });
     const deadLetterQueue = deadLetterArn === undefined ? undefined : queueByArn(ctx.world, deadLetterArn);
     const messages = receive(queue, max, visibility, deadLetterQueue, ctx.now());
     if (messages.length > 0 || performance.now() >= deadline || ctx.world.queues.get(queue.name) !== queue) {
@@ -563,8 +573,7 @@ async function receiveMessage(
         })),
       });
     }
-    await waitForMessages(queue, deadline, ctx);
-    if (ctx.world.isStopping) return json10({ Messages: [] });
+    await waitForMessages(queue, deadline, ctx, clientGone);
   }
 }
 
@@ -660,7 +669,7 @@ export async function handleSqs(
       return json10({ Successful: successful, Failed: failed as unknown as Json[] });
     }
     case "ReceiveMessage":
-      return receiveMessage(body, ctx, queueOf(body, world));
+      return receiveMessage(body, ctx, queueOf(body, world), req.signal);
     case "DeleteMessage": {
       const queue = queueOf(body, world);
       deleteByHandle(queue, receiptHandle(body, queue));
