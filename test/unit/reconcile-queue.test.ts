@@ -47,7 +47,8 @@ describe("reconcileMessageFor", () => {
   });
 
   it("writes removeOnly only when true, and no eventTime when there is none", () => {
-    const { eventTime: _omitted, ...untimed } = REQUEST;
+    const untimed: ReconcileRequest = { ...REQUEST };
+    delete untimed.eventTime;
     expect(JSON.parse(reconcileMessageFor({ ...untimed, removeOnly: true }, EVENT_ID).MessageBody)).toEqual({
       configurationSet: "marketing",
       account: "111122223333",
