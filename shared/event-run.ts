@@ -25,6 +25,7 @@ import {
   createMetrics,
   IGNORED_EVENTS_METRIC,
   MALFORMED_EVENTS_METRIC,
+  QUEUED_SETS_METRIC,
 } from "./telemetry";
 
 export { TAG_CHANGE_DETAIL_TYPE };
@@ -242,6 +243,7 @@ async function run(
     }));
     await queueReconciles(deps.queue, requests, eventIdOf(event));
     deps.logger.info("queued for reconcile", { configurationSets: names, trigger: hint.trigger });
+    deps.metrics.addMetric(QUEUED_SETS_METRIC, MetricUnit.Count, names.length);
     return { status: "queued", configurationSets: names };
   }
   const results: ReportEntry[] = [];
