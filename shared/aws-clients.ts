@@ -2,6 +2,7 @@
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SQSClient } from "@aws-sdk/client-sqs";
 
 export interface AwsClients {
   sesv2: SESv2Client;
@@ -17,7 +18,7 @@ export interface ClientOptions {
 
 /**
  * Endpoints are never set here: the SDK itself reads AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
- * (SESV2, IAM, FIREHOSE, STS, RESOURCE_GROUPS_TAGGING_API, LAMBDA), so the same code runs against AWS and the
+ * (SESV2, IAM, FIREHOSE, STS, RESOURCE_GROUPS_TAGGING_API, LAMBDA, SQS), so the same code runs against AWS and the
  * local simulator.
  */
 export function sdkClientConfig(options: ClientOptions = {}) {
@@ -31,4 +32,12 @@ export function sdkClientConfig(options: ClientOptions = {}) {
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
   const config = sdkClientConfig(options);
   return { sesv2: new SESv2Client(config), iam: new IAMClient(config), firehose: new FirehoseClient(config) };
+}
+
+/**
+ * The reconcile queue's client (event functions only; docs/events.md, "Bursts"). client-sqs checks the MD5 of every
+ * message body SQS acknowledges (MD5OfMessageBody), and by default sends each call to the QueueUrl's own host.
+ */
+export function createSqsClient(options: ClientOptions = {}): SQSClient {
+  return new SQSClient(sdkClientConfig(options));
 }

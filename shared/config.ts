@@ -28,8 +28,13 @@ export interface Config {
   readonly permissionsBoundaryArn: string | undefined;
   readonly propagationTimeoutSeconds: number;
   readonly sesRequestsPerSecond: number;
-  /** Reserved concurrency of each event function (template parameter EventConcurrency); 0 = not reserved. */
+  /**
+   * How many reconciles of queued sets run at once (template parameter EventConcurrency: the reconcile queue's
+   * MaximumConcurrency); each container paces SES at its share. 0 counts as 1.
+   */
   readonly eventConcurrency: number;
+  /** The reconcile queue (a FIFO queue): when set, the event functions queue their sets instead of reconciling. */
+  readonly reconcileQueueUrl: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -40,6 +45,8 @@ const TAG_KEY_PATTERN = /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const DESTINATION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,63}$/;
 const ROLE_PATH_PATTERN = /^\/([\u0021-\u007E]*\/)?$/;
 const ROLE_NAME_PREFIX_PATTERN = /^[\w+=,.@-]{1,32}$/;
+/** Any endpoint (AWS or a local one), path /<account>/<name>.fifo: SQS queue names are 1-80 characters. */
+const FIFO_QUEUE_URL_PATTERN = /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,75}\.fifo$/;
 const POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/;
 
 function setting(env: Environment, name: string): string | undefined {
@@ -161,5 +168,11 @@ export function loadConfig(env: Environment = process.env): Config {
     propagationTimeoutSeconds: number(env, "PROPAGATION_TIMEOUT_SECONDS", 120, 0, 900),
     sesRequestsPerSecond: number(env, "SES_REQUESTS_PER_SECOND", 1, 0.1, 1000),
     eventConcurrency: wholeNumber(env, "EVENT_CONCURRENCY", 2, 1000),
+    reconcileQueueUrl: optionalMatching(
+      env,
+      "RECONCILE_QUEUE_URL",
+      FIFO_QUEUE_URL_PATTERN,
+      "the URL of an SQS FIFO queue (https://sqs.<region>.amazonaws.com/<account>/<name>.fifo)",
+    ),
   });
 }

@@ -50,6 +50,16 @@ export class MalformedEventError extends AutowireError {
   override readonly name = "MalformedEventError";
 }
 
+/** A reconcile-queue message whose body is not the message the event functions send (docs/events.md, "Bursts"). */
+export class InvalidReconcileMessageError extends AutowireError {
+  override readonly name = "InvalidReconcileMessageError";
+}
+
+/** Some configuration sets of an event could not be put on the reconcile queue, even after a second try. */
+export class ReconcileNotQueuedError extends AutowireError {
+  override readonly name = "ReconcileNotQueuedError";
+}
+
 /** The backfill input (payload or flags) is not acceptable. The message says what was wrong and what is accepted. */
 export class InvalidBackfillInputError extends AutowireError {
   override readonly name = "InvalidBackfillInputError";

@@ -1,13 +1,16 @@
-// Adapter layer: the body every event-driven function shares (Lambda-agnostic): scope check, reconcile, log, count, fail.
+// Adapter layer: the body every event-driven function shares (Lambda-agnostic): scope check, queue or reconcile, log, count, fail.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { createAwsClients, type AwsClients } from "./aws-clients";
+import { randomUUID } from "node:crypto";
+import { createAwsClients, createSqsClient, type AwsClients } from "./aws-clients";
 import { configurationSetNamesFrom, parseCloudTrailEvent, type ExtractedNames } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
 import { AutowireError, describeError, MalformedEventError } from "./errors";
 import { attachPacer, TokenBucketPacer } from "./pacing";
 import { eventTimeOf, RecentReads } from "./recent-reads";
 import { reconcile } from "./reconcile";
+import type { ReconcileRequest } from "./reconcile-queue";
+import { queueReconciles, type ReconcileQueue } from "./reconcile-queue-send";
 import type { ReportEntry } from "./report";
 import {
   configurationSetNamesFromTagChange,
@@ -22,6 +25,7 @@ import {
   createMetrics,
   IGNORED_EVENTS_METRIC,
   MALFORMED_EVENTS_METRIC,
+  QUEUED_SETS_METRIC,
 } from "./telemetry";
 
 export { TAG_CHANGE_DETAIL_TYPE };
@@ -43,11 +47,14 @@ export interface EventRunDeps {
   removeOnly?: boolean | undefined;
   /** This container's finished looks: an event one of them already covers is coalesced (no SES call). */
   recentReads?: RecentReads | undefined;
+  /** Set (RECONCILE_QUEUE_URL): the sets are queued for the reconcile function instead of reconciled here. */
+  queue?: ReconcileQueue | undefined;
 }
 
 export type EventRunResult =
   | { status: "ignored"; reason: string }
-  | { status: "reconciled"; results: ReportEntry[]; coalesced?: string[] };
+  | { status: "reconciled"; results: ReportEntry[]; coalesced?: string[] }
+  | { status: "queued"; configurationSets: string[] };
 
 /** Thrown after every set was tried, so Lambda retries the event and, in the end, sends it to the dead-letter queue. */
 export class ConfigurationSetsFailedError extends AutowireError {
@@ -69,6 +76,7 @@ export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
   // Throttling is ridden out here rather than failing the invocation: 12 adaptive attempts (as the backfill).
   const clients = createAwsClients({ maxAttempts: EVENT_MAX_ATTEMPTS });
   attachPacer(clients.sesv2, new TokenBucketPacer({ ratePerSecond: sesRateOfOneContainer(config) }));
+  const url = config.reconcileQueueUrl;
   return {
     config,
     clients,
@@ -76,6 +84,7 @@ export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
     metrics: createMetrics(),
     region: env.AWS_REGION,
     recentReads: new RecentReads(),
+    queue: url === undefined ? undefined : { sqs: createSqsClient({ maxAttempts: EVENT_MAX_ATTEMPTS }), url },
   };
 }
 
@@ -83,9 +92,8 @@ export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
 export const EVENT_MAX_ATTEMPTS = 12;
 
 /**
- * The SES pace of one container (docs/events.md, "Bursts"): a function runs at most `eventConcurrency` containers
- * at once, so each takes that share of SES_REQUESTS_PER_SECOND; without a reservation there is no bound to
- * share over, and one container paces at the whole rate.
+ * The SES pace of one container (docs/events.md, "Bursts"): the reconcile queue's event source mapping runs at most
+ * `eventConcurrency` containers at once, so each takes that share of SES_REQUESTS_PER_SECOND (0 counts as 1).
  */
 export function sesRateOfOneContainer(
   config: Pick<Config, "sesRequestsPerSecond" | "eventConcurrency">,
@@ -101,7 +109,14 @@ export function scopeFromFunctionArn(arn: string): { region: string; account: st
   return match === null ? undefined : { region: match[1]!, account: match[2]! };
 }
 
-async function reconcileOne(name: string, context: InvocationContext, deps: EventRunDeps, scope: Scope) {
+/** Reconciles one set, logging and remembering (RecentReads) the outcome; a failure is returned, never thrown. */
+export async function reconcileOne(
+  name: string,
+  context: InvocationContext,
+  deps: EventRunDeps,
+  scope: Scope,
+  removeOnly = deps.removeOnly,
+): Promise<ReportEntry> {
   const { clients, config, logger } = deps;
   logger.appendKeys({ configurationSet: name });
   const startedAt = deps.recentReads?.clock();
@@ -109,7 +124,7 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
     const entry = await reconcile(
       name,
       { ...clients, config, logger, region: scope.region, accountId: scope.account },
-      { remainingTimeMs: () => context.getRemainingTimeInMillis(), removeOnly: deps.removeOnly },
+      { remainingTimeMs: () => context.getRemainingTimeInMillis(), removeOnly },
     ).catch((err: unknown): ReportEntry => {
       const { name: errorName, message } = describeError(err);
       return {
@@ -132,7 +147,7 @@ async function reconcileOne(name: string, context: InvocationContext, deps: Even
   }
 }
 
-interface Scope {
+export interface Scope {
   region: string;
   account: string;
 }
@@ -146,7 +161,13 @@ function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): Ev
 /** The event's account/region and the configuration sets it names, or why it is ignored. */
 type Hint =
   | { ignored: string; level: "debug" | "warn" }
-  | { account?: string | undefined; region?: string | undefined; extract: (scope: Scope) => ExtractedNames };
+  | {
+      account?: string | undefined;
+      region?: string | undefined;
+      /** The CloudTrail event name, or "Tag Change on Resource" (carried in queued messages, for the logs). */
+      trigger: string;
+      extract: (scope: Scope) => ExtractedNames;
+    };
 
 function hintOf(event: unknown, accepted: readonly string[], deps: EventRunDeps): Hint {
   if (isTagChangeEvent(event)) {
@@ -161,7 +182,11 @@ function hintOf(event: unknown, accepted: readonly string[], deps: EventRunDeps)
     if (change.changedTagKeys !== undefined && !change.changedTagKeys.includes(key)) {
       return { ignored: `the tag change does not concern the opt-in key ${key}`, level: "debug" };
     }
-    return { ...change, extract: (scope) => configurationSetNamesFromTagChange(change, scope) };
+    return {
+      ...change,
+      trigger: TAG_CHANGE_DETAIL_TYPE,
+      extract: (scope) => configurationSetNamesFromTagChange(change, scope),
+    };
   }
   const call = parseCloudTrailEvent(event);
   if (call.errorCode !== undefined)
@@ -172,7 +197,7 @@ function hintOf(event: unknown, accepted: readonly string[], deps: EventRunDeps)
       level: "warn",
     };
   }
-  return { ...call, extract: (scope) => configurationSetNamesFrom(call, scope) };
+  return { ...call, trigger: call.eventName, extract: (scope) => configurationSetNamesFrom(call, scope) };
 }
 
 async function run(
@@ -208,6 +233,19 @@ async function run(
   if (names.length === 0)
     return ignore(deps, `no configuration set of ${scope.region}/${scope.account}`, "debug");
   const eventTime = eventTimeOf(event);
+  if (deps.queue !== undefined) {
+    const requests = names.map((configurationSet): ReconcileRequest => ({
+      configurationSet,
+      ...scope,
+      ...(eventTime === undefined ? {} : { eventTime: new Date(eventTime).toISOString() }),
+      ...(deps.removeOnly === true ? { removeOnly: true } : {}),
+      trigger: hint.trigger,
+    }));
+    await queueReconciles(deps.queue, requests, eventIdOf(event));
+    deps.logger.info("queued for reconcile", { configurationSets: names, trigger: hint.trigger });
+    deps.metrics.addMetric(QUEUED_SETS_METRIC, MetricUnit.Count, names.length);
+    return { status: "queued", configurationSets: names };
+  }
   const results: ReportEntry[] = [];
   const coalesced: string[] = [];
   for (const name of names) {
@@ -226,6 +264,15 @@ async function run(
   return coalesced.length > 0
     ? { status: "reconciled", results, coalesced }
     : { status: "reconciled", results };
+}
+
+/**
+ * EventBridge's event `id` (the same on every redelivery of one event, so SQS deduplicates); a hand-made event
+ * without one gets a fresh ID (no deduplication, which costs at most a second look).
+ */
+function eventIdOf(event: unknown): string {
+  const id = (event as { id?: unknown }).id;
+  return typeof id === "string" && id !== "" ? id : randomUUID();
 }
 
 /**

@@ -38,6 +38,8 @@ export function createMetrics(env: Environment = process.env): Metrics {
 export const IGNORED_EVENTS_METRIC = "IgnoredEvents";
 export const MALFORMED_EVENTS_METRIC = "MalformedEvents";
 export const COALESCED_EVENTS_METRIC = "CoalescedEvents";
+/** Configuration sets an event function put on the reconcile queue (docs/events.md, "Bursts"). */
+export const QUEUED_SETS_METRIC = "QueuedSets";
 
 /** `Created`, `Updated`, … for the event functions; `BackfillCreated`, … for the backfill's run totals. */
 export function outcomeMetricName(outcome: Outcome, prefix: "" | "Backfill" = ""): string {

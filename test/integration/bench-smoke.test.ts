@@ -12,6 +12,7 @@ const FUNCTION_FOLDERS = [
   "on-configuration-set-created",
   "on-configuration-set-deleted",
   "on-configuration-set-tagged",
+  "reconcile",
   "stack-lifecycle",
 ];
 

@@ -24,12 +24,13 @@ function bundledSources(file: string): string[] {
 }
 
 describe("function bundles (dist/<function folder>/index.js)", () => {
-  it("exist for the five functions of the contract (docs/contract.md)", () => {
+  it("exist for the six functions of the contract (docs/contract.md)", () => {
     expect(bundles.map(({ folder }) => folder).sort()).toEqual([
       "backfill",
       "on-configuration-set-created",
       "on-configuration-set-deleted",
       "on-configuration-set-tagged",
+      "reconcile",
       "stack-lifecycle",
     ]);
     for (const { file } of bundles) expect(existsSync(file)).toBe(true);

@@ -10,11 +10,12 @@ import { loadTemplate, type CfnTemplate } from "./cfn-template";
 const ROOT = path.join(__dirname, "..", "..");
 const CONTAINER_SCRIPT = path.join(__dirname, "lambda-container.cjs");
 
-/** The five functions of docs/contract.md (their logical IDs in template.yaml). */
+/** The six functions of docs/contract.md (their logical IDs in template.yaml). */
 export const FUNCTION_IDS = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
+  "ReconcileFunction",
   "BackfillFunction",
   "StackLifecycleFunction",
 ] as const;

@@ -15,18 +15,28 @@ const CONFIGURATION_SET = `arn:aws:ses:${TEST_REGION}:${TEST_ACCOUNT}:configurat
 const STREAM = `arn:aws:firehose:${TEST_REGION}:${TEST_ACCOUNT}:deliverystream/ses-events`;
 const BACKFILL_ARN = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:BackfillFunction`;
 const LIFECYCLE_ARN = `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:StackLifecycleFunction`;
+/** The queue ARNs as the template's !GetAtt <queue>.Arn resolve in the test account and region. */
+const queueArn = (logicalId: string) => resolve({ template }, { "Fn::GetAtt": [logicalId, "Arn"] }) as string;
+const RECONCILE_QUEUE = queueArn("ReconcileQueue");
+const OTHER_QUEUES = [
+  queueArn("ReconcileDeadLetterQueue"),
+  queueArn("DeadLetterQueue"),
+  `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:someone-elses.fifo`,
+];
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };
 type FunctionId =
   | "OnConfigurationSetCreatedFunction"
   | "OnConfigurationSetTaggedFunction"
   | "OnConfigurationSetDeletedFunction"
+  | "ReconcileFunction"
   | "BackfillFunction"
   | "StackLifecycleFunction";
 const ALL_FUNCTIONS: FunctionId[] = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
+  "ReconcileFunction",
   "BackfillFunction",
   "StackLifecycleFunction",
 ];
@@ -35,11 +45,8 @@ const EVENT_FUNCTIONS: FunctionId[] = [
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
 ];
-const WIRING_FUNCTIONS: FunctionId[] = [
-  "OnConfigurationSetCreatedFunction",
-  "OnConfigurationSetTaggedFunction",
-  "BackfillFunction",
-];
+/** The deployed event functions only queue (RECONCILE_QUEUE_URL is always set): ReconcileFunction reconciles. */
+const WIRING_FUNCTIONS: FunctionId[] = ["ReconcileFunction", "BackfillFunction"];
 
 /** The function's inline Policies plus any AWS::IAM::Policy attached to its generated role, resolved. */
 function statementsOf(logicalId: FunctionId, parameters: Record<string, string> = {}): Statement[] {
@@ -88,7 +95,11 @@ async function decision(
 }
 
 /** SDK operations whose IAM action has another name. */
-const ACTIONS_NAMED_DIFFERENTLY: Record<string, string> = { "lambda:Invoke": "lambda:InvokeFunction" };
+const ACTIONS_NAMED_DIFFERENTLY: Record<string, string> = {
+  "lambda:Invoke": "lambda:InvokeFunction",
+  // SQS API reference, SendMessageBatch: "the permissions for SendMessageBatch are the same as for SendMessage".
+  "sqs:SendMessageBatch": "sqs:SendMessage",
+};
 
 /** The IAM service prefix of each SDK client package the core uses. */
 const SERVICE_PREFIX: Record<string, string> = {
@@ -98,6 +109,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   lambda: "lambda",
   sts: "sts",
   "resource-groups-tagging-api": "tag",
+  sqs: "sqs",
 };
 
 /** IAM actions of every AWS SDK command the given sources send (`new XCommand`, `paginateX`), by client package. */
@@ -128,6 +140,7 @@ function resourceFor(action: string): string {
   if (service === "iam") return PATH_ROLE;
   if (service === "ses") return CONFIGURATION_SET;
   if (service === "firehose") return STREAM;
+  if (service === "sqs") return RECONCILE_QUEUE;
   return BACKFILL_ARN;
 }
 
@@ -242,17 +255,93 @@ describe("what the provisioning core calls is allowed", () => {
       );
     },
   );
+});
 
-  it("OnConfigurationSetDeletedFunction may remove our role and destination", async () => {
+describe("the reconcile queue: the event functions only send to it, ReconcileFunction only consumes it", () => {
+  const queueCalls = actionsCalledBy(["shared/reconcile-queue-send.ts", "shared/event-run.ts"]);
+
+  it("finds the event functions' one SQS call in their sources", () => {
+    expect(queueCalls).toEqual(["sqs:SendMessage"]);
+  });
+
+  it.each(EVENT_FUNCTIONS)("%s may send to the reconcile queue and to no other queue", async (logicalId) => {
+    for (const action of queueCalls) {
+      expect(`${action}: ${await decision(logicalId, action, RECONCILE_QUEUE)}`).toBe(`${action}: Allowed`);
+    }
+    for (const queue of OTHER_QUEUES) {
+      expect(`${queue}: ${await decision(logicalId, "sqs:SendMessage", queue)}`).toBe(
+        `${queue}: ImplicitlyDenied`,
+      );
+    }
+  });
+
+  it.each(EVENT_FUNCTIONS)(
+    "%s can do nothing else with the queue: no receive, delete, purge or attribute change",
+    async (logicalId) => {
+      for (const action of [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:PurgeQueue",
+        "sqs:SetQueueAttributes",
+        "sqs:DeleteQueue",
+      ]) {
+        expect(`${action}: ${await decision(logicalId, action, RECONCILE_QUEUE)}`).toBe(
+          `${action}: ImplicitlyDenied`,
+        );
+      }
+    },
+  );
+
+  it.each([{}, { PermissionsBoundaryArn: BOUNDARY }])(
+    "the event functions can make none of reconcile's calls: they hold no IAM, SES or Firehose permission (parameters %j)",
+    async (parameters) => {
+      const reconcileCalls = actionsCalledBy([
+        "shared/reconcile.ts",
+        "shared/role.ts",
+        "shared/event-destination.ts",
+        "shared/delivery-streams.ts",
+      ]);
+      const context = { "iam:PassedToService": "ses.amazonaws.com", "iam:PermissionsBoundary": BOUNDARY };
+      for (const id of EVENT_FUNCTIONS) {
+        expect(statementsOf(id, parameters).map((statement) => statement.Sid)).toEqual([
+          "QueueSetsForReconcile",
+        ]);
+        for (const action of [...reconcileCalls, "iam:PassRole"]) {
+          const resource = (await hasResourceType(action)) ? resourceFor(action) : "*";
+          expect(`${id} ${action}: ${await decision(id, action, resource, context, parameters)}`).toBe(
+            `${id} ${action}: ImplicitlyDenied`,
+          );
+        }
+      }
+    },
+  );
+
+  it("ReconcileFunction may receive, delete and read the attributes of its queue's messages, and no other queue's", async () => {
+    const poller = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+    for (const action of poller) {
+      expect(`${action}: ${await decision("ReconcileFunction", action, RECONCILE_QUEUE)}`).toBe(
+        `${action}: Allowed`,
+      );
+      for (const queue of OTHER_QUEUES) {
+        expect(`${action} ${queue}: ${await decision("ReconcileFunction", action, queue)}`).toBe(
+          `${action} ${queue}: ImplicitlyDenied`,
+        );
+      }
+    }
+    for (const action of ["sqs:SendMessage", "sqs:PurgeQueue", "sqs:SetQueueAttributes"]) {
+      expect(`${action}: ${await decision("ReconcileFunction", action, RECONCILE_QUEUE)}`).toBe(
+        `${action}: ImplicitlyDenied`,
+      );
+    }
+  });
+
+  it("ReconcileFunction may remove our role and destination (the delete function's remove-only reconciles)", async () => {
     for (const action of ["iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetRole"]) {
-      expect(await decision("OnConfigurationSetDeletedFunction", action, PATH_ROLE)).toBe("Allowed");
+      expect(await decision("ReconcileFunction", action, PATH_ROLE)).toBe("Allowed");
     }
     expect(
-      await decision(
-        "OnConfigurationSetDeletedFunction",
-        "ses:DeleteConfigurationSetEventDestination",
-        CONFIGURATION_SET,
-      ),
+      await decision("ReconcileFunction", "ses:DeleteConfigurationSetEventDestination", CONFIGURATION_SET),
     ).toBe("Allowed");
   });
 });
@@ -319,20 +408,8 @@ describe("everything around it is denied", () => {
     },
   );
 
-  it("OnConfigurationSetDeletedFunction creates nothing: no CreateRole, PassRole, Firehose or new destinations", async () => {
-    const id = "OnConfigurationSetDeletedFunction";
-    expect(await decision(id, "iam:CreateRole", PATH_ROLE)).toBe("ImplicitlyDenied");
-    expect(
-      await decision(id, "iam:PassRole", PATH_ROLE, { "iam:PassedToService": "ses.amazonaws.com" }),
-    ).toBe("ImplicitlyDenied");
-    expect(await decision(id, "firehose:DescribeDeliveryStream", STREAM)).toBe("ImplicitlyDenied");
-    expect(await decision(id, "ses:CreateConfigurationSetEventDestination", CONFIGURATION_SET)).toBe(
-      "ImplicitlyDenied",
-    );
-  });
-
-  it("the event functions neither list nor invoke; the backfill may invoke only itself", async () => {
-    for (const id of EVENT_FUNCTIONS) {
+  it("the event and reconcile functions neither list nor invoke; the backfill may invoke only itself", async () => {
+    for (const id of [...EVENT_FUNCTIONS, "ReconcileFunction" as const]) {
       expect(await decision(id, "ses:ListConfigurationSets", "*")).toBe("ImplicitlyDenied");
       expect(await decision(id, "tag:GetResources", "*")).toBe("ImplicitlyDenied");
       expect(await decision(id, "lambda:InvokeFunction", BACKFILL_ARN)).toBe("ImplicitlyDenied");
@@ -383,7 +460,7 @@ describe("with a permissions boundary configured", () => {
 
   it("without a boundary configured, no boundary can be put on a role", async () => {
     const decisionWithout = await decision(
-      "OnConfigurationSetTaggedFunction",
+      "ReconcileFunction",
       "iam:PutRolePermissionsBoundary",
       PATH_ROLE,
       {

@@ -151,12 +151,17 @@ describe("the dashboard", () => {
     );
   });
 
-  it("watches this stack's queue and the errors and throttles of all five functions", () => {
+  it("watches this stack's queues and the errors and throttles of all six functions", () => {
     expect(metricsOf(/dead-letter/i)).toContain('"QueueName","arn:aws:test:::DeadLetterQueue.QueueName"');
+    expect(metricsOf(/dead-letter/i)).toContain('"...","arn:aws:test:::ReconcileDeadLetterQueue.QueueName"');
+    // The reconcile backlog: how many sets wait, and for how long (the age on the same queue, "." = as above).
+    expect(metricsOf(/backlog/i)).toContain('"...","arn:aws:test:::ReconcileQueue.QueueName"');
+    expect(metricsOf(/backlog/i)).toContain('[".","ApproximateAgeOfOldestMessage",".","."');
     for (const fn of [
       "OnConfigurationSetCreatedFunction",
       "OnConfigurationSetTaggedFunction",
       "OnConfigurationSetDeletedFunction",
+      "ReconcileFunction",
       "BackfillFunction",
       "StackLifecycleFunction",
     ]) {

@@ -23,8 +23,14 @@ const FUNCTION_IDS = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
   "OnConfigurationSetDeletedFunction",
+  "ReconcileFunction",
   "BackfillFunction",
   "StackLifecycleFunction",
+];
+const EVENT_FUNCTION_IDS = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "OnConfigurationSetDeletedFunction",
 ];
 const CONTRACT_VARIABLES = [
   "OPT_IN_TAG_KEY",
@@ -167,7 +173,7 @@ describe("template.yaml against the resource specification (@aws-cdk/aws-service
 describe("functions", () => {
   const functions = serverlessFunctions(template);
 
-  it("are the five of docs/contract.md, on nodejs22.x", () => {
+  it("are the six of docs/contract.md, on nodejs22.x", () => {
     expect(functions.map(([id]) => id).sort()).toEqual([...FUNCTION_IDS].sort());
     expect(template.Globals.Function.Runtime).toBe("nodejs22.x");
     for (const [, fn] of functions)
@@ -211,7 +217,10 @@ describe("functions", () => {
     expect(config.defaultDeliveryStreamArn).toMatch(/DefaultDeliveryStream/);
   });
 
-  it.each(functions)("%s sends failed async invocations to the dead-letter queue", (_id, fn) => {
+  // ReconcileFunction is invoked synchronously by its event source mapping: its failures stay on its queue (below).
+  const asyncFunctions = functions.filter(([id]) => id !== "ReconcileFunction");
+
+  it.each(asyncFunctions)("%s sends failed async invocations to the dead-letter queue", (_id, fn) => {
     expect(fn.Properties?.EventInvokeConfig).toMatchObject({
       MaximumRetryAttempts: expect.any(Number),
       DestinationConfig: {
@@ -231,7 +240,7 @@ describe("functions", () => {
   });
 
   it("every EventBridge rule retries and has a dead-letter queue", () => {
-    const rules = functions.flatMap(([, fn]) =>
+    const rules = asyncFunctions.flatMap(([, fn]) =>
       Object.values(
         (fn.Properties?.Events ?? {}) as Record<
           string,
@@ -252,28 +261,89 @@ describe("functions", () => {
     }
   });
 
-  it("BackfillFunction may run 15 minutes, one at a time unless the account cannot reserve concurrency", () => {
+  it("BackfillFunction may run 15 minutes, one at a time", () => {
     expect(template.Resources.BackfillFunction?.Properties).toMatchObject({
       Timeout: 900,
-      ReservedConcurrentExecutions: { "Fn::If": ["ReserveConcurrency", 1, { Ref: "AWS::NoValue" }] },
+      ReservedConcurrentExecutions: 1,
     });
   });
 
-  it.each([
-    ["OnConfigurationSetCreatedFunction"],
-    ["OnConfigurationSetTaggedFunction"],
-    ["OnConfigurationSetDeletedFunction"],
-  ])("%s runs at most EventConcurrency reconciles at once, and reserves nothing when it is 0", (id) => {
-    const reserved = template.Resources[id]?.Properties?.ReservedConcurrentExecutions;
-    expect(resolve({ template }, reserved)).toBe("2");
-    expect(resolve({ template, parameters: { EventConcurrency: "5" } }, reserved)).toBe("5");
-    // 0: the property is left out (AWS::NoValue), so the deploy reserves nothing
-    const off = resolve(
-      { template, parameters: { EventConcurrency: "0" } },
-      { ReservedConcurrentExecutions: reserved },
-    );
-    expect(off).toEqual({});
-    expect(template.Parameters.EventConcurrency).toMatchObject({ Type: "Number", MinValue: 0 });
+  it("only the backfill reserves concurrency: the burst bound is the reconcile queue's MaximumConcurrency", () => {
+    const reserving = functions.filter(([, fn]) => fn.Properties?.ReservedConcurrentExecutions !== undefined);
+    expect(reserving.map(([id]) => id)).toEqual(["BackfillFunction"]);
+  });
+
+  it.each(EVENT_FUNCTION_IDS)("%s queues its sets on ReconcileQueue (RECONCILE_QUEUE_URL)", (id) => {
+    const fn = template.Resources[id]!;
+    expect(fn.Properties?.Environment).toEqual({
+      Variables: { RECONCILE_QUEUE_URL: { Ref: "ReconcileQueue" } },
+    });
+    // Resolved as the functions read it: the queue URL passes loadConfig's check.
+    const url = `https://sqs.us-east-1.amazonaws.com/111122223333/ses-firehose-autowire-ReconcileQueue-AB12.fifo`;
+    expect(loadConfig({ RECONCILE_QUEUE_URL: url }).reconcileQueueUrl).toBe(url);
+  });
+});
+
+// ------------------------------------------------------------------ the reconcile queue
+describe("the reconcile queue (docs/events.md, Bursts)", () => {
+  const queue = template.Resources.ReconcileQueue!;
+  const reconcileFunction = template.Resources.ReconcileFunction!;
+  const globalTimeout = Number(template.Globals.Function.Timeout);
+
+  it("is a high-throughput FIFO queue, deduplicating per message group, encrypted, deleted with the stack", () => {
+    expect(queue).toMatchObject({
+      Type: "AWS::SQS::Queue",
+      DeletionPolicy: "Delete",
+      UpdateReplacePolicy: "Delete",
+      Properties: {
+        FifoQueue: true,
+        DeduplicationScope: "messageGroup",
+        FifoThroughputLimit: "perMessageGroupId",
+        SqsManagedSseEnabled: true,
+      },
+    });
+  });
+
+  it("hides a delivered batch for six times the function's timeout (AWS's advice for Lambda consumers)", () => {
+    const timeout = Number(reconcileFunction.Properties?.Timeout ?? globalTimeout);
+    expect(queue.Properties?.VisibilityTimeout).toBe(6 * timeout);
+    // A message must be able to use all its deliveries before it expires (an expired message is lost).
+    expect(Number(queue.Properties?.MessageRetentionPeriod)).toBeGreaterThan(5 * 6 * timeout);
+  });
+
+  it("sends a set to its FIFO dead-letter queue after five deliveries; that queue keeps it 14 days", () => {
+    expect(queue.Properties?.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { "Fn::GetAtt": ["ReconcileDeadLetterQueue", "Arn"] },
+      maxReceiveCount: 5,
+    });
+    expect(template.Resources.ReconcileDeadLetterQueue).toMatchObject({
+      Type: "AWS::SQS::Queue",
+      DeletionPolicy: "Delete",
+      UpdateReplacePolicy: "Delete",
+      Properties: { FifoQueue: true, SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
+    });
+  });
+
+  it("is consumed by ReconcileFunction: batches of 10, at most EventConcurrency at once, partial failures", () => {
+    expect(template.Resources.ReconcileQueueEventSourceMapping).toEqual({
+      Type: "AWS::Lambda::EventSourceMapping",
+      Properties: {
+        FunctionName: { Ref: "ReconcileFunction" },
+        EventSourceArn: { "Fn::GetAtt": ["ReconcileQueue", "Arn"] },
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: { Ref: "EventConcurrency" } },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      },
+    });
+    // Not SAM's SQS event: that would attach AWSLambdaSQSQueueExecutionRole (every queue of the account).
+    expect(reconcileFunction.Properties?.Events).toBeUndefined();
+    // Lambda accepts a MaximumConcurrency of 2 to 1000: the parameter cannot go below.
+    expect(template.Parameters.EventConcurrency).toMatchObject({ Type: "Number", Default: 2, MinValue: 2 });
+    expect(Number(template.Parameters.EventConcurrency!.MaxValue)).toBeLessThanOrEqual(1000);
+  });
+
+  it("ReconcileFunction is deleted (with its event source mapping) before the cleanup runs", () => {
+    expect([reconcileFunction.DependsOn].flat()).toContain("StackLifecycle");
   });
 });
 
@@ -362,11 +432,7 @@ describe("the StackLifecycle custom resource", () => {
     ]);
   });
 
-  it.each([
-    "OnConfigurationSetCreatedFunction",
-    "OnConfigurationSetTaggedFunction",
-    "OnConfigurationSetDeletedFunction",
-  ])(
+  it.each(EVENT_FUNCTION_IDS)(
     "%s (and its rules) is deleted before the cleanup runs, so no event wires a set again meanwhile",
     (id) => {
       expect([template.Resources[id]?.DependsOn].flat()).toContain("StackLifecycle");
@@ -477,17 +543,21 @@ describe("the periodic reconcile", () => {
 });
 
 describe("alarms and outputs", () => {
-  it("alarms on dead-letter queue depth", () => {
-    expect(template.Resources.DeadLetterQueueDepthAlarm?.Properties).toMatchObject({
+  it.each([
+    ["DeadLetterQueueDepthAlarm", "DeadLetterQueue"],
+    ["ReconcileDeadLetterQueueDepthAlarm", "ReconcileDeadLetterQueue"],
+  ])("%s alarms on the depth of %s", (alarm, queue) => {
+    expect(template.Resources[alarm]?.Properties).toMatchObject({
       Namespace: "AWS/SQS",
       MetricName: "ApproximateNumberOfMessagesVisible",
-      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": ["DeadLetterQueue", "QueueName"] } }],
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queue, "QueueName"] } }],
       Threshold: 0,
       ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: { "Fn::If": ["HasAlarmTopic", [{ Ref: "AlarmTopicArn" }], { Ref: "AWS::NoValue" }] },
     });
   });
 
-  it("alarms on the errors of all five functions", () => {
+  it("alarms on the errors of all six functions", () => {
     const metrics = template.Resources.FunctionErrorsAlarm?.Properties?.Metrics as {
       MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: unknown }[] } };
     }[];
@@ -503,6 +573,8 @@ describe("alarms and outputs", () => {
       `sam remote invoke BackfillFunction --stack-name ses-firehose-autowire --event '{"dryRun":true}'`,
     );
     expect(outputs.DeadLetterQueueUrl).toBeDefined();
+    expect(outputs.ReconcileDeadLetterQueueUrl).toBeDefined();
+    expect(outputs.ReconcileFunctionName).toBeDefined();
   });
 });
 
