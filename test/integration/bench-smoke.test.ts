@@ -44,13 +44,15 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run bench --smoke", () => {
-  it("runs the event burst with the template's bound and, as its baseline, without it", () => {
+  it("runs the event burst through the template's reconcile queue and, as its baseline, without it", () => {
     const burst = named("event-burst/4-sets");
     const { bounded, unbounded } = burst.details as Record<string, Record<string, unknown>>;
     expect(bounded).toMatchObject({ wrongSets: 0, deadLetters: 0 });
     expect(unbounded).toMatchObject({ wrongSets: 0 });
-    expect(burst.inputs.reservedConcurrency).toMatchObject({ OnConfigurationSetTaggedFunction: 2 });
-    expect(bounded!.peakConcurrency).toEqual({ OnConfigurationSetTaggedFunction: 2 });
+    expect(burst.inputs).toMatchObject({ maximumConcurrency: 2, batchSize: 10 });
+    expect(bounded!.queue).toMatchObject({ maximumConcurrency: 2, functionErrors: 0, deadLetterMessages: 0 });
+    expect((bounded!.queue as { peakConcurrency: number }).peakConcurrency).toBeLessThanOrEqual(2);
+    expect(unbounded).not.toHaveProperty("queue");
     expect(burst.baselineRatio).toBeGreaterThan(0);
   });
 

@@ -1,79 +1,70 @@
 // End-to-end test (built bundles + simulator): a burst of tag events — one Tag Change and one CloudTrail record per
-// set, random order — through the built tagged function in Lambda-like containers, with the template's reserved
-// concurrency and Lambda's throttling of asynchronous invocations emulated (bench/event-burst.ts; the full-size run
-// with its unbounded baseline is `npm run bench`, docs/performance.md).
+// set, random order — through the built event functions (they queue each set on the template's FIFO reconcile queue)
+// and the built ReconcileFunction, driven by the emulated event source mapping with the template's BatchSize,
+// MaximumConcurrency and ReportBatchItemFailures (bench/event-burst.ts; the full-size run with its unbounded
+// baseline is `npm run bench`, docs/performance.md).
 import {
+  builtEventContainers,
+  builtReconcileContainers,
   burstLowerBoundMs,
-  reservedConcurrency,
   runEventBurst,
   throttledPercent,
   type BurstResult,
-  type ContainerFactory,
 } from "../../bench/event-burst";
 import { loadTemplate } from "../support/cfn-template";
-import { assertBuilt, startLambdaContainer, resultOf, type LambdaContainer } from "../support/lambda-runtime";
+import { assertBuilt } from "../support/lambda-runtime";
+import { eventSourceMappingOf } from "../support/template-queues";
 
 const SETS = 30;
 const SES_RATE = 10;
-
-const containers: LambdaContainer[] = [];
-const builtBundles: ContainerFactory = async (fn, env) => {
-  const container = await startLambdaContainer({ fn, env: { ...env, POWERTOOLS_LOG_LEVEL: "WARN" } });
-  containers.push(container);
-  return {
-    async invoke(event) {
-      const invocation = await container.invoke(event);
-      try {
-        return { ok: true, result: resultOf(invocation) };
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
-      }
-    },
-  };
-};
 
 let result: BurstResult;
 
 beforeAll(async () => {
   assertBuilt();
-  result = await runEventBurst({ sets: SETS, sesRate: SES_RATE, bounded: true, containers: builtBundles });
+  result = await runEventBurst({
+    sets: SETS,
+    sesRate: SES_RATE,
+    path: "queued",
+    containers: builtEventContainers(),
+    reconcileContainers: builtReconcileContainers(),
+    // Only spares this machine: Lambda would start an environment per concurrent event (none is reserved).
+    environmentCap: 4,
+  });
   process.stderr.write(
-    `burst of ${SETS} sets at ${SES_RATE} SES req/s: ${Math.round(result.wallMs)} ms, ` +
+    `burst of ${SETS} sets at ${SES_RATE} SES req/s through the reconcile queue: ${Math.round(result.wallMs)} ms, ` +
       `${(result.wallMs / burstLowerBoundMs(result, SES_RATE)).toFixed(2)}x the SES lower bound, ` +
-      `${result.sesCalls} SES calls (+${result.sesThrottled} throttled), ${result.coalesced} events coalesced, ` +
-      `${result.lambdaThrottles} Lambda throttles\n`,
+      `${result.sesCalls} SES calls (+${result.sesThrottled} throttled), ${result.coalesced} messages coalesced, ` +
+      `queue: ${JSON.stringify(result.queue)}\n`,
   );
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.all(containers.map((container) => container.stop()));
-});
-
-describe(`a burst of ${SETS} sets tagged at once, under the template's concurrency bound`, () => {
-  it("wires every set as documented and sends nothing to the dead-letter queue", () => {
+describe(`a burst of ${SETS} sets tagged at once, through the reconcile queue`, () => {
+  it("wires every set as documented and sends nothing to a dead-letter queue", () => {
     expect(result.events).toBe(2 * SETS);
     expect(result.wrongSets).toEqual([]);
     expect(result.deadLetters).toEqual([]);
     expect(result.functionErrors).toBe(0);
+    expect(result.queue).toMatchObject({ functionErrors: 0, itemFailures: 0, invalidResponses: 0 });
   });
 
-  it("never runs more tagged-function containers than its reserved concurrency", () => {
-    const bound = reservedConcurrency(loadTemplate(), "OnConfigurationSetTaggedFunction");
-    expect(bound).toBeGreaterThan(0);
-    expect(result.containersStarted.OnConfigurationSetTaggedFunction).toBeLessThanOrEqual(bound!);
-    expect(result.peakConcurrency.OnConfigurationSetTaggedFunction).toBeLessThanOrEqual(bound!);
-    expect(result.lambdaThrottles).toBeGreaterThan(0);
+  it("never runs more reconciles at once than the event source mapping's MaximumConcurrency", () => {
+    const { maximumConcurrency } = eventSourceMappingOf(loadTemplate(), "ReconcileFunction");
+    expect(result.queue?.maximumConcurrency).toBe(maximumConcurrency);
+    expect(result.queue!.peakConcurrency).toBeLessThanOrEqual(maximumConcurrency);
+    expect(result.queue!.containersStarted).toBeLessThanOrEqual(maximumConcurrency);
   });
 
-  it("keeps SES throttling under 5% of its responses: the containers pace their share of the rate", () => {
+  it("keeps SES throttling under 5% of its responses: the reconcile containers pace their share of the rate", () => {
     expect(throttledPercent(result)).toBeLessThan(5);
   });
 
-  it("costs SES fewer calls than one look per event: duplicates in one container are coalesced", () => {
-    // One look per event: 3 calls for a set's first look, 2 reads for its repeat. Two looks of one set racing in
-    // two containers may add a read-back, so the count is bounded, not exact.
-    const oneLookPerEvent = SETS * 3 + SETS * 2;
+  it("reconciles a set's queued messages once: batches hold several messages, SES sees about one look per set", () => {
+    // FIFO hands a set's messages to one batch when both are queued; a second message that arrives after the first
+    // was taken costs at most the set's two reads, or nothing when its container has already seen the change.
+    expect(result.queue!.meanBatchSize).toBeGreaterThan(1);
     expect(result.coalesced).toBeGreaterThan(0);
+    const oneLookPerEvent = SETS * 3 + SETS * 2;
     expect(result.sesCalls).toBeLessThan(oneLookPerEvent);
     expect(result.sesCalls).toBeGreaterThanOrEqual(result.minimumSesCalls);
   });
