@@ -36,8 +36,11 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
 
 /**
  * The reconcile queue's client (event functions only; docs/events.md, "Bursts"). client-sqs checks the MD5 of every
- * message body SQS acknowledges (MD5OfMessageBody), and by default sends each call to the QueueUrl's own host.
+ * message body SQS acknowledges (MD5OfMessageBody) and throws on a mismatch. Left to itself it sends each call to the
+ * QueueUrl's host rather than the endpoint the SDK resolved; `useQueueUrlAsEndpoint: false` makes the endpoint
+ * variables (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL) decide, as for every other client. SQS's regional endpoint
+ * serves every queue URL of its region.
  */
 export function createSqsClient(options: ClientOptions = {}): SQSClient {
-  return new SQSClient(sdkClientConfig(options));
+  return new SQSClient({ ...sdkClientConfig(options), useQueueUrlAsEndpoint: false });
 }

@@ -5,7 +5,8 @@ import { DescribeDeliveryStreamCommand } from "@aws-sdk/client-firehose";
 import { GetRoleCommand } from "@aws-sdk/client-iam";
 import { GetConfigurationSetCommand } from "@aws-sdk/client-sesv2";
 import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
-import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { createAwsClients, createSqsClient, sdkClientConfig } from "../../shared/aws-clients";
 import { createTaggingClient } from "../../shared/tagging-client";
 import { isAwsError } from "../../shared/errors";
 
@@ -39,6 +40,22 @@ describe("createAwsClients against the endpoint variables", () => {
         status: 400,
         type: "application/x-amz-json-1.1",
         text: '{"__type":"InvalidParameterException","Message":"ResourcesPerPage must be 1 to 100."}',
+      };
+    }
+    if (request.headers["x-amz-target"] === "AmazonSQS.SendMessageBatch") {
+      // Acknowledges every entry with the MD5 of another body: the SDK must notice.
+      const { Entries } = JSON.parse(body) as { Entries: { Id: string }[] };
+      return {
+        status: 200,
+        type: "application/x-amz-json-1.0",
+        text: JSON.stringify({
+          Successful: Entries.map(({ Id }) => ({
+            Id,
+            MessageId: `m-${Id}`,
+            MD5OfMessageBody: "00000000000000000000000000000000",
+          })),
+          Failed: [],
+        }),
       };
     }
     if (body.includes("Action=GetRole")) {
@@ -134,5 +151,30 @@ describe("createAwsClients against the endpoint variables", () => {
     ]);
     expect(isAwsError(error, "InvalidParameterException")).toBe(true);
     expect(await tagging.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
+  });
+
+  it("sends the reconcile queue's calls to AWS_ENDPOINT_URL_SQS whatever host the QueueUrl names, and checks body MD5s", async () => {
+    // Prepare
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ENDPOINT_URL_SQS = url;
+    seen.length = 0;
+    const sqs = createSqsClient({ region: "eu-west-1", maxAttempts: 1 });
+
+    // Act
+    const error = await sqs
+      .send(
+        new SendMessageBatchCommand({
+          QueueUrl: "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo",
+          Entries: [
+            { Id: "marketing", MessageBody: "{}", MessageGroupId: "marketing", MessageDeduplicationId: "d" },
+          ],
+        }),
+      )
+      .catch((err: unknown) => err);
+
+    // Assess
+    expect(seen).toEqual([{ host: url.slice(7), path: "/", target: "AmazonSQS.SendMessageBatch" }]);
+    expect(String(error)).toContain("Invalid MD5 checksum on messages: m-marketing");
+    expect(await sqs.config.retryStrategy()).toMatchObject({ mode: "adaptive" });
   });
 });

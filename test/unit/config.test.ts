@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       propagationTimeoutSeconds: 120,
       sesRequestsPerSecond: 1,
       eventConcurrency: 2,
+      reconcileQueueUrl: undefined,
     });
     expect(ALL_EVENT_TYPES).toHaveLength(10);
   });
@@ -38,6 +39,7 @@ describe("loadConfig", () => {
       PROPAGATION_TIMEOUT_SECONDS: "30",
       SES_REQUESTS_PER_SECOND: "2.5",
       EVENT_CONCURRENCY: "4",
+      RECONCILE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo",
     });
 
     // Assess
@@ -53,6 +55,7 @@ describe("loadConfig", () => {
       propagationTimeoutSeconds: 30,
       sesRequestsPerSecond: 2.5,
       eventConcurrency: 4,
+      reconcileQueueUrl: "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo",
     });
   });
 
@@ -130,6 +133,20 @@ describe("loadConfig", () => {
     ],
     ["EVENT_CONCURRENCY", "1001", 'EVENT_CONCURRENCY="1001"'],
     ["EVENT_CONCURRENCY", "-1", 'EVENT_CONCURRENCY="-1"'],
+    [
+      "RECONCILE_QUEUE_URL",
+      "https://sqs.us-east-1.amazonaws.com/111122223333/standard-queue",
+      'RECONCILE_QUEUE_URL="https://sqs.us-east-1.amazonaws.com/111122223333/standard-queue" is not valid: ' +
+        "expected the URL of an SQS FIFO queue (https://sqs.<region>.amazonaws.com/<account>/<name>.fifo), " +
+        "or leave it unset.",
+    ],
+    ["RECONCILE_QUEUE_URL", "arn:aws:sqs:us-east-1:111122223333:q.fifo", "RECONCILE_QUEUE_URL="],
+    ["RECONCILE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/q.fifo", "RECONCILE_QUEUE_URL="],
+    [
+      "RECONCILE_QUEUE_URL",
+      `https://sqs.us-east-1.amazonaws.com/111122223333/${"q".repeat(76)}.fifo`,
+      "RECONCILE_QUEUE_URL=",
+    ],
   ])("rejects %s=%j with one message naming it and what is accepted", (name, value, message) => {
     // Act
     const act = () => loadConfig({ [name]: value });
@@ -157,6 +174,12 @@ describe("loadConfig", () => {
     ["ROLE_PATH", "/", { rolePath: "/" }],
     ["ROLE_PATH", `/${"p".repeat(510)}/`, { rolePath: `/${"p".repeat(510)}/` }],
     ["OPT_IN_TAG_KEY", "Firehose stream 2", { optInTagKey: "Firehose stream 2" }],
+    // A local endpoint (the simulator) with the account/name path SQS's URLs have; names are up to 80 characters.
+    [
+      "RECONCILE_QUEUE_URL",
+      `http://127.0.0.1:4566/111122223333/${"q".repeat(75)}.fifo`,
+      { reconcileQueueUrl: `http://127.0.0.1:4566/111122223333/${"q".repeat(75)}.fifo` },
+    ],
     [
       "PERMISSIONS_BOUNDARY_ARN",
       "arn:aws-us-gov:iam::aws:policy/boundaries/Ses_1",
@@ -180,6 +203,8 @@ describe("loadConfig", () => {
     ["PERMISSIONS_BOUNDARY_ARN", "arn:aws:iam::111122223333:policy/b c"],
     ["EVENT_TYPES", ","],
     ["EVENT_TYPES", "SEND,,BOUNCE"],
+    ["RECONCILE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/111122223333/q.fifo/x"],
+    ["RECONCILE_QUEUE_URL", "xhttps://sqs.us-east-1.amazonaws.com/111122223333/q.fifo"],
   ])("rejects %s=%j: nothing may stand before or after what is accepted", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(`${name}="${value}" is not valid: expected`);
   });

@@ -118,7 +118,7 @@ describe("reconcileFromEvent", () => {
 });
 
 describe("sesRateOfOneContainer", () => {
-  it("shares SES_REQUESTS_PER_SECOND across the function's reserved containers, or takes it all without a bound", () => {
+  it("shares SES_REQUESTS_PER_SECOND across the reconcile queue's concurrent containers (0 counts as 1)", () => {
     expect(sesRateOfOneContainer({ sesRequestsPerSecond: 1, eventConcurrency: 4 })).toBe(0.25);
     expect(sesRateOfOneContainer({ sesRequestsPerSecond: 5, eventConcurrency: 1 })).toBe(5);
     expect(sesRateOfOneContainer({ sesRequestsPerSecond: 2, eventConcurrency: 0 })).toBe(2);
@@ -138,5 +138,14 @@ describe("eventRunDepsFromEnvironment", () => {
     expect(await sesv2.config.maxAttempts()).toBe(EVENT_MAX_ATTEMPTS);
     expect(((await sesv2.config.retryStrategy()) as { mode?: string }).mode).toBe("adaptive");
     expect(built.recentReads).toBeDefined();
+    expect(built.queue).toBeUndefined();
+  });
+
+  it("queues to RECONCILE_QUEUE_URL when it is set, with 12 adaptive attempts", async () => {
+    const url = "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo";
+    const built = eventRunDepsFromEnvironment({ AWS_REGION: "eu-west-1", RECONCILE_QUEUE_URL: url });
+    expect(built.queue?.url).toBe(url);
+    expect(await built.queue?.sqs.config.maxAttempts()).toBe(EVENT_MAX_ATTEMPTS);
+    expect(((await built.queue?.sqs.config.retryStrategy()) as { mode?: string }).mode).toBe("adaptive");
   });
 });
