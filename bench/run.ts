@@ -7,10 +7,11 @@ import { benchApiCalls } from "./api-calls";
 import { benchBackfill, type BackfillCase } from "./backfill-throughput";
 import { benchBundles } from "./bundles";
 import { benchPropagation } from "./propagation";
+import { benchRoleScope, type RoleScopeBenchOptions } from "./role-scope";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
 
 const ROOT = path.resolve(__dirname, "..");
-export const GROUPS = ["bundles", "propagation", "api-calls", "backfill"] as const;
+export const GROUPS = ["bundles", "propagation", "api-calls", "backfill", "role-scope"] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `Usage: node --import tsx bench/run.ts [--smoke] [--only ${GROUPS.join(",")}] [--out FILE]
@@ -24,6 +25,7 @@ interface Plan {
   propagation: { delaysMs: number[]; trials: number; staggerMs: number; fixedSleepMs: number };
   apiCallMix: { new: number; correct: number; notOptedIn: number; optedOutLeftovers: number };
   backfill: BackfillCase[];
+  roleScope: RoleScopeBenchOptions;
 }
 
 const FULL: Plan = {
@@ -42,6 +44,7 @@ const FULL: Plan = {
       concurrency: 16,
     },
   ],
+  roleScope: { sets: 2_000, streams: 3, concurrency: 16 },
 };
 
 const SMOKE: Plan = {
@@ -51,6 +54,7 @@ const SMOKE: Plan = {
   backfill: [
     { mix: { new: 5, correct: 5, notOptedIn: 8, optedOutLeftovers: 2 }, sesRate: 200, concurrency: 4 },
   ],
+  roleScope: { sets: 12, streams: 3, concurrency: 4 },
 };
 
 function parse(argv: string[]): { smoke: boolean; groups: Group[]; out: string } {
@@ -105,6 +109,7 @@ async function main(): Promise<number> {
   await step("propagation", () => benchPropagation(plan.propagation));
   await step("api-calls", () => benchApiCalls({ backfillMix: plan.apiCallMix }));
   await step("backfill", () => benchBackfill(ROOT, outDir, plan.backfill));
+  await step("role-scope", () => benchRoleScope(plan.roleScope));
   // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
   if (options.smoke) await rm(outDir, { recursive: true, force: true });
 

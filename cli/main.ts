@@ -9,6 +9,7 @@ import { loadConfig, type Environment } from "../shared/config";
 import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } from "../shared/errors";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport, emptyCounts, type ReportEntry } from "../shared/report";
+import { decidedAnything, removeUnusedStreamRoles, streamRolesNamedBy } from "../shared/stream-roles";
 import { progressLine, reportTable } from "./render";
 
 export const USAGE = `Usage: ses-firehose-autowire backfill [--dry-run] [--only a,b] [--json] [--region R] [--concurrency N]
@@ -218,6 +219,7 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
   const progress = progressReporter(io, now, io.stderr.isTTY === true && !options.json);
   // Node's Console sends warn and error to stderr: stdout keeps only what main writes there.
   const logger = deps.logger ?? new Logger({ serviceName: CLI_SERVICE_NAME, logLevel: "WARN" });
+  const startedAt = new Date();
   try {
     const run = await runBackfill(
       {
@@ -231,9 +233,33 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
         onResult: (entry) => progress.result(entry),
       },
     );
+    // Listing every set is a full audit: only then may a shared delivery-stream role no destination names go.
+    const streamRoles =
+      options.only === undefined
+        ? await removeUnusedStreamRoles(
+            {
+              listedRoles: run.managedRoleNames,
+              inUse: new Set(streamRolesNamedBy(run.results, config.roleNamePrefix)),
+              failedSets: run.results.filter((e) => e.outcome === "failed").map((e) => e.configurationSet),
+              failedSetsOmitted: 0,
+              auditStartedAt: startedAt,
+            },
+            {
+              ...clients,
+              config,
+              logger,
+              region: resolvedRegion,
+              accountId: account,
+            },
+            { dryRun: options.dryRun },
+          )
+        : undefined;
     progress.finish();
     const results = [...run.results].sort((a, b) => a.configurationSet.localeCompare(b.configurationSet));
-    const report = buildReport({ dryRun: options.dryRun, region: resolvedRegion, account }, results);
+    const report = {
+      ...buildReport({ dryRun: options.dryRun, region: resolvedRegion, account }, results),
+      ...(streamRoles !== undefined && decidedAnything(streamRoles) ? { streamRoles } : {}),
+    };
     io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
     return report.counts.failed > 0 ? 1 : 0;
   } catch (err) {

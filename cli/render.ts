@@ -1,5 +1,6 @@
 // Adapter layer (CLI): what the operator sees — a progress line on a terminal, the report as a table.
 import { OUTCOMES, type OutcomeCounts, type Report } from "../shared/report";
+import type { StreamRoleCleanup } from "../shared/stream-roles";
 
 export interface ProgressState {
   done: number;
@@ -38,7 +39,7 @@ function pad(text: string, width: number): string {
 }
 
 /** The report as an aligned table (set, outcome, actions, error) followed by the counts. */
-export function reportTable(report: Report): string {
+export function reportTable(report: Report & { streamRoles?: StreamRoleCleanup }): string {
   const header = ["CONFIGURATION SET", "OUTCOME", "ACTIONS", "ERROR"];
   const rows = [...report.results]
     .sort((a, b) => a.configurationSet.localeCompare(b.configurationSet))
@@ -61,5 +62,18 @@ export function reportTable(report: Report): string {
     `${total} configuration set${total === 1 ? "" : "s"} in ${report.region} (account ${report.account})` +
     `${report.dryRun ? ", dry run: nothing was changed, actions show what would be done" : ""}.\n` +
     OUTCOMES.map((outcome) => `${outcome} ${report.counts[outcome]}`).join(", ");
-  return [line(header), ...rows.map(line), "", summary].join("\n") + "\n";
+  return (
+    [line(header), ...rows.map(line), "", summary, ...streamRoleLines(report.streamRoles)].join("\n") + "\n"
+  );
+}
+
+/** What a full audit decided about the shared delivery-stream roles (docs/role-scope.md). */
+function streamRoleLines(cleanup: StreamRoleCleanup | undefined): string[] {
+  if (cleanup === undefined) return [];
+  const list = (names: readonly string[]) => (names.length === 0 ? "none" : names.join(", "));
+  return [
+    `delivery-stream roles in use: ${list(cleanup.inUse)}; removed: ${list(cleanup.removed)}`,
+    ...cleanup.kept.map(({ roleName, reason }) => `kept ${roleName}: ${reason}`),
+    ...(cleanup.skipped === undefined ? [] : [`no unused role removed: ${cleanup.skipped}`]),
+  ];
 }

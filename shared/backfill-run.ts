@@ -16,11 +16,19 @@ import {
   type Report,
   type ReportEntry,
 } from "./report";
+import {
+  decidedAnything,
+  removeUnusedStreamRoles,
+  type StreamRoleCleanup,
+  streamRolesNamedBy,
+} from "./stream-roles";
 
 /** What an operator (or the schedule) sends. */
 export interface BackfillRequest {
   dryRun: boolean;
   configurationSetNames?: string[];
+  /** "list": every configuration set is listed and reconciled (a full audit; the schedule sends it). */
+  discovery?: "list";
 }
 
 /** Carried from one invocation to the next: small and bounded (async invoke payloads are limited to 256 KB). */
@@ -36,6 +44,8 @@ export interface BackfillContinuation {
   failures: ReportEntry[];
   /** Failures beyond MAX_CARRIED_FAILURES, counted but not carried. */
   failuresOmitted: number;
+  /** Delivery-stream roles named by the destinations reconciled so far (few: one per stream in use). */
+  streamRolesInUse?: string[];
 }
 
 export interface BackfillPayload extends BackfillRequest {
@@ -48,6 +58,8 @@ export interface BackfillReport extends Report {
   startedAt: string;
   invocations: number;
   failuresOmitted: number;
+  /** After a full audit that found delivery-stream roles: which are in use, which were removed (docs/backfill.md). */
+  streamRoles?: StreamRoleCleanup;
 }
 
 /** Returned by an invocation that handed the rest of the run to a new invocation. */
@@ -71,9 +83,10 @@ export interface BackfillStepOptions extends BackfillOptions {
 
 export const MAX_CARRIED_FAILURES = 100;
 const ACCEPTED =
-  'Accepted: {"dryRun": boolean, "configurationSetNames": string[]} (both optional; dryRun defaults to false), ' +
+  'Accepted: {"dryRun": boolean, "configurationSetNames": string[], "discovery": "list"} (all optional; dryRun ' +
+  "defaults to false; every set is listed unless configurationSetNames is given), " +
   "or an EventBridge Scheduled Event whose detail has that shape.";
-const PAYLOAD_KEYS = new Set(["dryRun", "configurationSetNames", "continuation"]);
+const PAYLOAD_KEYS = new Set(["dryRun", "configurationSetNames", "discovery", "continuation"]);
 
 function invalid(problem: string): InvalidBackfillInputError {
   return new InvalidBackfillInputError(`Invalid backfill payload: ${problem}. ${ACCEPTED}`);
@@ -95,6 +108,10 @@ function parseContinuation(value: unknown): BackfillContinuation {
     (cursor.pageToken === undefined || typeof cursor.pageToken === "string") &&
     (cursor.phase === undefined || cursor.phase === "orphans") &&
     (cursor.afterRole === undefined || typeof cursor.afterRole === "string");
+  const { streamRolesInUse } = value;
+  const rolesOk =
+    streamRolesInUse === undefined ||
+    (Array.isArray(streamRolesInUse) && streamRolesInUse.every((name) => typeof name === "string"));
   const countsOk = isRecord(counts) && OUTCOMES.every((outcome) => isCount(counts[outcome]));
   const failuresOk =
     Array.isArray(failures) &&
@@ -113,6 +130,7 @@ function parseContinuation(value: unknown): BackfillContinuation {
     !cursorOk ||
     !countsOk ||
     !failuresOk ||
+    !rolesOk ||
     !isCount(failuresOmitted)
   ) {
     throw broken();
@@ -134,10 +152,14 @@ export function parseBackfillPayload(event: unknown): BackfillPayload {
   const unknown = Object.keys(event).filter((key) => !PAYLOAD_KEYS.has(key));
   if (unknown.length > 0)
     throw invalid(`unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}`);
-  const { dryRun = false, configurationSetNames, continuation } = event;
+  const { dryRun = false, configurationSetNames, discovery, continuation } = event;
   if (typeof dryRun !== "boolean")
     throw invalid(`dryRun must be true or false, got ${JSON.stringify(dryRun)}`);
-  const payload: BackfillPayload = { dryRun };
+  if (discovery !== undefined && discovery !== "list")
+    throw invalid(`discovery must be "list", got ${JSON.stringify(discovery)}`);
+  if (discovery !== undefined && configurationSetNames !== undefined)
+    throw invalid("discovery and configurationSetNames exclude each other: list every set, or name some");
+  const payload: BackfillPayload = { dryRun, ...(discovery === undefined ? {} : { discovery }) };
   if (configurationSetNames !== undefined) {
     if (!Array.isArray(configurationSetNames)) {
       throw invalid(
@@ -205,6 +227,12 @@ export async function runBackfillStep(
   const failures = carried.slice(0, MAX_CARRIED_FAILURES);
   const failuresOmitted = (previous?.failuresOmitted ?? 0) + carried.length - failures.length;
   const processedSoFar = OUTCOMES.reduce((sum, outcome) => sum + counts[outcome], 0);
+  const streamRolesInUse = [
+    ...new Set([
+      ...(previous?.streamRolesInUse ?? []),
+      ...streamRolesNamedBy(run.results, deps.config.roleNamePrefix),
+    ]),
+  ].sort();
 
   if (!run.complete && run.cursor !== undefined) {
     if (run.results.length === 0) {
@@ -217,6 +245,7 @@ export async function runBackfillStep(
     const next: BackfillPayload = {
       dryRun: payload.dryRun,
       ...(remainingNames === undefined ? {} : { configurationSetNames: remainingNames }),
+      ...(payload.discovery === undefined ? {} : { discovery: payload.discovery }),
       continuation: {
         runId,
         startedAt,
@@ -225,6 +254,7 @@ export async function runBackfillStep(
         counts,
         failures,
         failuresOmitted,
+        ...(streamRolesInUse.length === 0 ? {} : { streamRolesInUse }),
       },
     };
     return {
@@ -235,6 +265,21 @@ export async function runBackfillStep(
   }
 
   const results = [...(previous?.failures ?? []), ...run.results];
+  const streamRoles = isFullAudit(payload)
+    ? await removeUnusedStreamRoles(
+        {
+          listedRoles: run.managedRoleNames,
+          inUse: new Set(streamRolesInUse),
+          failedSets: results
+            .filter((entry) => entry.outcome === "failed")
+            .map((entry) => entry.configurationSet),
+          failedSetsOmitted: previous?.failuresOmitted ?? 0,
+          auditStartedAt: new Date(startedAt),
+        },
+        deps,
+        { dryRun: payload.dryRun },
+      )
+    : undefined;
   return {
     status: "complete",
     report: {
@@ -247,6 +292,15 @@ export async function runBackfillStep(
       startedAt,
       invocations: invocation,
       failuresOmitted: previous?.failuresOmitted ?? 0,
+      ...(streamRoles !== undefined && decidedAnything(streamRoles) ? { streamRoles } : {}),
     },
   };
+}
+
+/**
+ * Only a run that listed and reconciled every configuration set knows which roles no destination names; a run
+ * over named sets does not. (Every listing run is a full audit today; `{"discovery": "list"}` says so explicitly.)
+ */
+function isFullAudit(payload: BackfillPayload): boolean {
+  return payload.configurationSetNames === undefined;
 }

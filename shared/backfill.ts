@@ -50,6 +50,8 @@ export interface BackfillRun {
   cursor?: BackfillCursor;
   /** Roles found under the role path by the one ListRoles listing of this call. */
   managedRoleCount: number;
+  /** Their names (a full audit decides from them which delivery-stream roles are unused). */
+  managedRoleNames: ReadonlySet<string>;
   /** ListConfigurationSets pages fetched by this call. */
   listPages: number;
 }
@@ -200,6 +202,7 @@ export async function runBackfill(
     complete,
     ...(complete || cursor === undefined ? {} : { cursor }),
     managedRoleCount: managedRoleNames.size,
+    managedRoleNames,
     listPages: pages.count,
   };
 }

@@ -15,7 +15,9 @@ import {
 } from "./event-destination";
 import { CONFIGURATION_SET_NAME_PATTERN } from "./naming";
 import type { Outcome, ReportEntry } from "./report";
-import { ensureRole, removeRole, roleIdentity, roleKnownAbsent } from "./role";
+import { ensureRole, removeRole, roleIdentity } from "./role";
+import { listingHasStreamRoles, roleSpecFor } from "./role-scope";
+import type { EventDestination } from "@aws-sdk/client-sesv2";
 import { startRun, type Run } from "./run-context";
 
 /** A reconcile's entry, and for a failed one the error underneath (callers decide on its type, e.g. throttling). */
@@ -35,13 +37,14 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
   const current = ours(destinations, config);
   if (current === undefined && destinations.length >= MAX_EVENT_DESTINATIONS)
     throw destinationLimitError(run);
-  const role = roleIdentity(run);
+  const role = roleSpecFor(run.deps, run.name, deliveryStreamArn);
   const roleChanged = await ensureRole(run, role, deliveryStreamArn);
   const destination = await ensureEventDestination(
     run,
     current,
     desiredDestination(config, role.arn, deliveryStreamArn),
   );
+  if (role.shared) await removeSetRoleAfterRepointing(run, current);
   const outcome: Outcome =
     destination === "created" ? "created" : run.actions.length > 0 ? "updated" : "unchanged";
   logger.info(outcome === "unchanged" ? "unchanged: already publishing to Firehose" : `${outcome} wiring`, {
@@ -51,9 +54,25 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
   return { configurationSet: run.name, outcome, actions: run.actions, roleArn: role.arn, deliveryStreamArn };
 }
 
+/**
+ * ROLE_SCOPE=delivery-stream: the destination now names the stream's role, so nothing names the set's own role
+ * (left from ROLE_SCOPE=configuration-set) any more: delete it. Looked for only when the destination named it
+ * before, or the run's role listing holds it, so a set already on its stream's role costs no IAM call here.
+ */
+async function removeSetRoleAfterRepointing(run: Run, before: EventDestination | undefined): Promise<void> {
+  const own = roleIdentity(run);
+  const named = before?.KinesisFirehoseDestination?.IamRoleArn === own.arn;
+  if (named || run.options.managedRoleNames?.has(own.name) === true) await removeRole(run, own);
+}
+
 async function optOut(run: Run, reason: string, setExists: boolean): Promise<ReportEntry> {
-  // With the run's role listing, a set whose role is absent cannot have our destination (the role comes first).
-  if (setExists && !roleKnownAbsent(run, roleIdentity(run))) await removeEventDestination(run);
+  // With the run's role listing, no destination can be ours when neither the set's role nor any stream role is listed.
+  const listing = run.options.managedRoleNames;
+  const nothingOursListed =
+    listing !== undefined &&
+    !listing.has(roleIdentity(run).name) &&
+    !listingHasStreamRoles(listing, run.deps.config.roleNamePrefix);
+  if (setExists && !nothingOursListed) await removeEventDestination(run);
   await removeRole(run);
   const outcome = run.actions.length > 0 ? "removed" : "skipped";
   run.deps.logger.info(

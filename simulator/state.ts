@@ -156,6 +156,20 @@ export interface DeliveryStreamRecord {
   versionId: number;
 }
 
+/** An event destination that names an IAM role which does not exist: SES cannot deliver its events. */
+export interface DanglingDestination {
+  configurationSet: string;
+  eventDestination: string;
+  iamRoleArn: string;
+}
+
+/** A DeleteRole that left destinations naming the deleted role (AWS allows it; delivery fails from then on). */
+export interface DanglingRoleDeletion {
+  roleArn: string;
+  time: number;
+  destinations: DanglingDestination[];
+}
+
 export interface Invocation {
   functionName: string;
   qualifier: string | undefined;
@@ -174,6 +188,8 @@ export class World {
   /** Customer managed policies usable as permissions boundaries, by ARN -> policy document. */
   readonly managedPolicies = new Map<string, string>();
   readonly invocations: Invocation[] = [];
+  /** Every DeleteRole (over HTTP) that left a destination naming the deleted role, in order. */
+  readonly danglingRoleDeletions: DanglingRoleDeletion[] = [];
   private roleCounter = 0;
 
   constructor(
@@ -199,6 +215,26 @@ export class World {
     return `AROA${this.roleCounter.toString(36).toUpperCase().padStart(17, "0")}`;
   }
 
+  /** Firehose destinations whose IamRoleArn names `roleArn` (all of them when undefined) and no existing role. */
+  danglingDestinations(roleArn?: string): DanglingDestination[] {
+    const found: DanglingDestination[] = [];
+    for (const set of this.configurationSets) {
+      for (const destination of set.destinations.values()) {
+        const iamRoleArn = destination.target.IamRoleArn;
+        if (destination.targetKey !== "KinesisFirehoseDestination" || typeof iamRoleArn !== "string")
+          continue;
+        if (roleArn !== undefined ? iamRoleArn !== roleArn : this.roleExists(iamRoleArn)) continue;
+        found.push({ configurationSet: set.name, eventDestination: destination.name, iamRoleArn });
+      }
+    }
+    return found;
+  }
+
+  private roleExists(roleArn: string): boolean {
+    const role = this.roles.get(roleArn.slice(roleArn.lastIndexOf("/") + 1).toLowerCase());
+    return role !== undefined && role.arn === roleArn;
+  }
+
   streamStatus(stream: DeliveryStreamRecord, now: number): DeliveryStreamStatus {
     return stream.statusOverride ?? (now >= stream.activeAt ? "ACTIVE" : "CREATING");
   }
@@ -209,5 +245,6 @@ export class World {
     this.deliveryStreams.clear();
     this.managedPolicies.clear();
     this.invocations.length = 0;
+    this.danglingRoleDeletions.length = 0;
   }
 }

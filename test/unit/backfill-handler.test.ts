@@ -67,7 +67,7 @@ describe("BackfillFunction", () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(
-      'Invalid backfill payload: unknown key "dryrun". Accepted: {"dryRun": boolean, "configurationSetNames": string[]}',
+      'Invalid backfill payload: unknown key "dryrun". Accepted: {"dryRun": boolean, "configurationSetNames": string[], "discovery": "list"}',
     );
     expect(mockFake.calls).toHaveLength(0);
   });

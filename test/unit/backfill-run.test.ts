@@ -8,6 +8,7 @@ import {
 } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
 import { systemClock } from "../../shared/deps";
+import { streamRoleNameFor } from "../../shared/naming";
 import { emptyCounts, type ReportEntry } from "../../shared/report";
 import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "../support/fake-aws";
 
@@ -45,6 +46,16 @@ describe("parseBackfillPayload", () => {
     expect(() => parseBackfillPayload("dryRun")).toThrow("expected a JSON object, got string");
   });
 
+  it('accepts "discovery": "list" (the full audit the schedule asks for) and nothing else', () => {
+    expect(parseBackfillPayload({ discovery: "list" })).toEqual({ dryRun: false, discovery: "list" });
+    expect(() => parseBackfillPayload({ discovery: "everything" })).toThrow(
+      'Invalid backfill payload: discovery must be "list", got "everything"',
+    );
+    expect(() => parseBackfillPayload({ discovery: "list", configurationSetNames: ["a"] })).toThrow(
+      "discovery and configurationSetNames exclude each other",
+    );
+  });
+
   it("accepts the continuation it writes itself and rejects a forged or damaged one", () => {
     const good = continuation();
     expect(parseBackfillPayload({ dryRun: true, continuation: good })).toEqual({
@@ -58,6 +69,63 @@ describe("parseBackfillPayload", () => {
       parseBackfillPayload({ continuation: { ...good, cursor: { pageToken: 5, index: 0 } } }),
     ).toThrow("continuation is not one this function wrote");
     expect(() => parseBackfillPayload({ continuation: { ...good, invocation: 0 } })).toThrow("continuation");
+    const withRoles = continuation({ streamRolesInUse: ["ses-firehose.stream.events-0a1b2c3d"] });
+    expect(parseBackfillPayload({ continuation: withRoles }).continuation).toEqual(withRoles);
+    expect(() => parseBackfillPayload({ continuation: { ...good, streamRolesInUse: [5] } })).toThrow(
+      "continuation is not one this function wrote",
+    );
+  });
+});
+
+describe("runBackfillStep under ROLE_SCOPE=delivery-stream", () => {
+  const streamScope = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, ROLE_SCOPE: "delivery-stream" });
+  const role = streamRoleNameFor("ses-firehose", STREAM_ARN);
+
+  it("carries the stream roles in use to the next invocation and reports them at the end of a full audit", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    for (const name of ["a", "b", "c"]) fake.addSet(name, { "ses-firehose": "enabled" });
+    let budget = 100_000;
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+    const stepOptions = {
+      concurrency: 1,
+      remainingTimeMs: () => budget,
+      onResult: () => {
+        budget -= 6_000;
+      },
+    };
+
+    // Act: the first invocation stops after two sets; the second finishes
+    const first = await runBackfillStep({ dryRun: false, discovery: "list" }, stepDeps, stepOptions);
+    budget = 1_000_000;
+    const second =
+      first.status === "continue" ? await runBackfillStep(first.payload, stepDeps, stepOptions) : undefined;
+
+    // Assess
+    expect(first.status).toBe("continue");
+    if (first.status !== "continue") return;
+    expect(first.payload).toMatchObject({ discovery: "list", continuation: { streamRolesInUse: [role] } });
+    expect(second).toMatchObject({
+      status: "complete",
+      report: { counts: { created: 3 }, streamRoles: { inUse: [role], removed: [], kept: [] } },
+    });
+    expect([...fake.roles.keys()]).toEqual([role]);
+  });
+
+  it("decides nothing about stream roles in a run over named sets", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    fake.addSet("a", { "ses-firehose": "enabled" });
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+
+    // Act
+    const step = await runBackfillStep({ dryRun: false, configurationSetNames: ["a"] }, stepDeps);
+
+    // Assess
+    expect(step.status).toBe("complete");
+    if (step.status !== "complete") return;
+    expect(step.report.counts.created).toBe(1);
+    expect(step.report).not.toHaveProperty("streamRoles");
   });
 });
 

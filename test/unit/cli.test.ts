@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
 import { formatDuration, progressLine } from "../../cli/render";
+import { streamRoleNameFor } from "../../shared/naming";
 import type { Report } from "../../shared/report";
 import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 
@@ -127,6 +128,39 @@ describe("ses-firehose-autowire CLI", () => {
     expect(report.results.map((entry) => entry.configurationSet)).toEqual(["bad", "good"]);
     expect(report.results[0]!.error).toContain("not a stream!");
     expect(run.err()).toBe(""); // no progress bar with --json, even on a terminal
+  });
+
+  it("in delivery-stream scope, a run over every set deletes the stream roles no destination names and says so", async () => {
+    // Prepare: one set on the default stream, and a stream role left by sets that moved to another stream
+    fake.addSet("tenant-1", { "ses-firehose": "enabled" });
+    const stale = streamRoleNameFor("ses-firehose", STREAM_ARN.replace("email-events", "old-events"));
+    fake.roles.set(stale, {
+      path: "/ses-firehose-autowire/",
+      tags: [
+        { Key: "managed-by", Value: "ses-firehose-autowire" },
+        { Key: "ses-region", Value: REGION },
+      ],
+      trust: "{}",
+      inline: new Map([["firehose-put-record-batch", "{}"]]),
+    });
+    const inUse = streamRoleNameFor("ses-firehose", STREAM_ARN);
+    const full = capture(["backfill"], { ...ENV, ROLE_SCOPE: "delivery-stream" });
+    const named = capture(["backfill", "--only", "tenant-1", "--json"], {
+      ...ENV,
+      ROLE_SCOPE: "delivery-stream",
+    });
+
+    // Act
+    const onlyCode = await main(named.io, deps());
+    const staleAfterOnly = fake.roles.has(stale);
+    const code = await main(full.io, deps());
+
+    // Assess
+    expect([onlyCode, code]).toEqual([0, 0]);
+    expect(staleAfterOnly).toBe(true);
+    expect(JSON.parse(named.out())).not.toHaveProperty("streamRoles");
+    expect([...fake.roles.keys()]).toEqual([inUse]);
+    expect(full.out()).toContain(`delivery-stream roles in use: ${inUse}; removed: ${stale}`);
   });
 
   it("writes nothing with --dry-run and says so under the table", async () => {

@@ -19,6 +19,7 @@ describe("loadConfig", () => {
       permissionsBoundaryArn: undefined,
       propagationTimeoutSeconds: 120,
       sesRequestsPerSecond: 1,
+      roleScope: "configuration-set",
     });
     expect(ALL_EVENT_TYPES).toHaveLength(10);
   });
@@ -36,6 +37,7 @@ describe("loadConfig", () => {
       PERMISSIONS_BOUNDARY_ARN: "arn:aws:iam::111122223333:policy/boundaries/ses",
       PROPAGATION_TIMEOUT_SECONDS: "30",
       SES_REQUESTS_PER_SECOND: "2.5",
+      ROLE_SCOPE: " Delivery-Stream ",
     });
 
     // Assess
@@ -50,6 +52,7 @@ describe("loadConfig", () => {
       permissionsBoundaryArn: "arn:aws:iam::111122223333:policy/boundaries/ses",
       propagationTimeoutSeconds: 30,
       sesRequestsPerSecond: 2.5,
+      roleScope: "delivery-stream",
     });
   });
 
@@ -120,6 +123,12 @@ describe("loadConfig", () => {
       "0",
       'SES_REQUESTS_PER_SECOND="0" is not valid: expected a number from 0.1 to 1000.',
     ],
+    [
+      "ROLE_SCOPE",
+      "stream",
+      'ROLE_SCOPE="stream" is not valid: expected "configuration-set" or "delivery-stream".',
+    ],
+    ["ROLE_SCOPE", "configuration_set", 'ROLE_SCOPE="configuration_set" is not valid'],
   ])("rejects %s=%j with one message naming it and what is accepted", (name, value, message) => {
     // Act
     const act = () => loadConfig({ [name]: value });
