@@ -17,6 +17,13 @@ export type EventType = (typeof ALL_EVENT_TYPES)[number];
 
 export type OptInMode = "tag" | "all";
 
+/**
+ * Which role a destination names: one per configuration set (the SES documentation's policies, the default) or
+ * one per delivery stream, shared by every set of this account and region that publishes to it (docs/core.md).
+ */
+export const ROLE_SCOPES = ["configuration-set", "delivery-stream"] as const;
+export type RoleScope = (typeof ROLE_SCOPES)[number];
+
 export interface Config {
   readonly optInTagKey: string;
   readonly optInMode: OptInMode;
@@ -30,6 +37,7 @@ export interface Config {
   readonly sesRequestsPerSecond: number;
   /** Reserved concurrency of each event function (template parameter EventConcurrency); 0 = not reserved. */
   readonly eventConcurrency: number;
+  readonly roleScope: RoleScope;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -104,6 +112,18 @@ function wholeNumber(env: Environment, name: string, fallback: number, max: numb
   return Number(raw);
 }
 
+function roleScope(env: Environment): RoleScope {
+  const raw = setting(env, "ROLE_SCOPE");
+  const value = (raw ?? "configuration-set").toLowerCase();
+  const scope = ROLE_SCOPES.find((candidate) => candidate === value);
+  if (scope === undefined) {
+    throw new ConfigError(
+      `ROLE_SCOPE="${raw}" is not valid: expected ${ROLE_SCOPES.map((name) => `"${name}"`).join(" or ")}.`,
+    );
+  }
+  return scope;
+}
+
 /** Reads and validates the configuration once; throws one ConfigError naming the variable and what is accepted. */
 export function loadConfig(env: Environment = process.env): Config {
   const mode = (setting(env, "OPT_IN_MODE") ?? "tag").toLowerCase();
@@ -161,5 +181,6 @@ export function loadConfig(env: Environment = process.env): Config {
     propagationTimeoutSeconds: number(env, "PROPAGATION_TIMEOUT_SECONDS", 120, 0, 900),
     sesRequestsPerSecond: number(env, "SES_REQUESTS_PER_SECOND", 1, 0.1, 1000),
     eventConcurrency: wholeNumber(env, "EVENT_CONCURRENCY", 2, 1000),
+    roleScope: roleScope(env),
   });
 }

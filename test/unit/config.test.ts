@@ -20,6 +20,7 @@ describe("loadConfig", () => {
       propagationTimeoutSeconds: 120,
       sesRequestsPerSecond: 1,
       eventConcurrency: 2,
+      roleScope: "configuration-set",
     });
     expect(ALL_EVENT_TYPES).toHaveLength(10);
   });
@@ -38,6 +39,7 @@ describe("loadConfig", () => {
       PROPAGATION_TIMEOUT_SECONDS: "30",
       SES_REQUESTS_PER_SECOND: "2.5",
       EVENT_CONCURRENCY: "4",
+      ROLE_SCOPE: " Delivery-Stream ",
     });
 
     // Assess
@@ -53,6 +55,7 @@ describe("loadConfig", () => {
       propagationTimeoutSeconds: 30,
       sesRequestsPerSecond: 2.5,
       eventConcurrency: 4,
+      roleScope: "delivery-stream",
     });
   });
 
@@ -130,6 +133,12 @@ describe("loadConfig", () => {
     ],
     ["EVENT_CONCURRENCY", "1001", 'EVENT_CONCURRENCY="1001"'],
     ["EVENT_CONCURRENCY", "-1", 'EVENT_CONCURRENCY="-1"'],
+    [
+      "ROLE_SCOPE",
+      "stream",
+      'ROLE_SCOPE="stream" is not valid: expected "configuration-set" or "delivery-stream".',
+    ],
+    ["ROLE_SCOPE", "configuration_set", 'ROLE_SCOPE="configuration_set" is not valid'],
   ])("rejects %s=%j with one message naming it and what is accepted", (name, value, message) => {
     // Act
     const act = () => loadConfig({ [name]: value });
