@@ -61,7 +61,7 @@ type AuditReport = Report & { streamRoles?: StreamRoleCleanup };
 
 /** A backfill of every set (a full audit) in the given scope, through the built CLI. */
 async function fullAudit(roleScope: "delivery-stream" | "configuration-set"): Promise<AuditReport> {
-  const run = await runCli(world, ["backfill", "--json", "--concurrency", "16"], {
+  const run = await runCli(world, ["backfill", "--full", "--json", "--concurrency", "16"], {
     ROLE_SCOPE: roleScope,
     SES_REQUESTS_PER_SECOND: "1000",
   });

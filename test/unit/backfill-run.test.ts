@@ -102,6 +102,30 @@ describe("runBackfillStep under ROLE_SCOPE=delivery-stream", () => {
     expect([...fake.roles.keys()]).toEqual([role]);
   });
 
+  it("the uninstall's clean-up (every set listed, every set opted out) deletes every destination and stream role", async () => {
+    // Prepare: three sets wired on the stream's shared role by a first run
+    const fake = new FakeAws();
+    for (const name of ["a", "b", "c"]) fake.addSet(name, { "ses-firehose": "enabled" });
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+    await runBackfillStep({ dryRun: false, discovery: "list" }, stepDeps);
+    const wiredRoles = [...fake.roles.keys()];
+    // The role must be older than the clean-up's start to be deleted (a role made during an audit is kept).
+    const later = { ...systemClock, now: () => Date.now() + 60_000 };
+
+    // Act
+    const step = await runBackfillStep(
+      { dryRun: false, discovery: "list" },
+      { ...stepDeps, clock: later },
+      { optOutEverySet: true },
+    );
+
+    // Assess
+    expect(wiredRoles).toEqual([role]);
+    expect(step).toMatchObject({ status: "complete", report: { counts: { removed: 3 } } });
+    expect([...fake.sets.values()].map((set) => set.destinations.size)).toEqual([0, 0, 0]);
+    expect(fake.roles.size).toBe(0);
+  });
+
   it.each([
     ["named sets", { dryRun: false, configurationSetNames: ["a"] }],
     ["the sets tag discovery found", { dryRun: false, discovery: "tags" as const }],
