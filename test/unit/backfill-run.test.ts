@@ -133,16 +133,7 @@ describe("runBackfillStep under ROLE_SCOPE=delivery-stream", () => {
     // Prepare: a stream role no destination names, which only a full audit may delete
     const fake = new FakeAws();
     fake.addSet("a", { "ses-firehose": "enabled" });
-    const stale = streamRoleNameFor("ses-firehose", STREAM_ARN.replace("email-events", "old-events"));
-    fake.roles.set(stale, {
-      path: "/ses-firehose-autowire/",
-      tags: [
-        { Key: "managed-by", Value: "ses-firehose-autowire" },
-        { Key: "ses-region", Value: REGION },
-      ],
-      trust: "{}",
-      inline: new Map([["firehose-put-record-batch", "{}"]]),
-    });
+    const stale = fake.addStreamRole(STREAM_ARN.replace("email-events", "old-events"));
     const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
 
     // Act

@@ -162,16 +162,7 @@ describe("ses-firehose-autowire CLI", () => {
   it("in delivery-stream scope, only a full audit deletes the stream roles no destination names, and says so", async () => {
     // Prepare: one set on the default stream, and a stream role left by sets that moved to another stream
     fake.addSet("tenant-1", { "ses-firehose": "enabled" });
-    const stale = streamRoleNameFor("ses-firehose", STREAM_ARN.replace("email-events", "old-events"));
-    fake.roles.set(stale, {
-      path: "/ses-firehose-autowire/",
-      tags: [
-        { Key: "managed-by", Value: "ses-firehose-autowire" },
-        { Key: "ses-region", Value: REGION },
-      ],
-      trust: "{}",
-      inline: new Map([["firehose-put-record-batch", "{}"]]),
-    });
+    const stale = fake.addStreamRole(STREAM_ARN.replace("email-events", "old-events"));
     const inUse = streamRoleNameFor("ses-firehose", STREAM_ARN);
     const scope = { ...ENV, ROLE_SCOPE: "delivery-stream" };
     const named = capture(["backfill", "--only", "tenant-1", "--json"], scope);
