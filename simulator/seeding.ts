@@ -2,7 +2,15 @@
 import { AwsError } from "./protocols";
 import { SES_EVENT_TYPES } from "./services/sesv2";
 import { createQueue, queueAttributes, queueUrl } from "./services/sqs";
-import type { DeliveryStreamStatus, EventDestinationRecord, JsonObject, RoleRecord, World } from "./state";
+import type {
+  DanglingDestination,
+  DanglingRoleDeletion,
+  DeliveryStreamStatus,
+  EventDestinationRecord,
+  JsonObject,
+  RoleRecord,
+  World,
+} from "./state";
 import { mergeTags, tagProblem } from "./tags";
 
 export type PolicyInput = string | object;
@@ -337,6 +345,26 @@ export class SimulatorState {
 
   queueNames(): string[] {
     return [...this.world.queues.keys()].sort();
+  }
+
+  /**
+   * Destinations that name a role which does not exist right now (SES cannot deliver their events). AWS accepts
+   * such a state silently; here it is a visible error that tests assert is empty.
+   */
+  danglingDestinations(): DanglingDestination[] {
+    return this.world.danglingDestinations();
+  }
+
+  /**
+   * Every DeleteRole received over HTTP that left at least one destination naming the deleted role, even if the
+   * destination was repointed a moment later: "never a moment where a destination names a deleted role" holds
+   * exactly when this stays empty. Cleared by reset().
+   */
+  danglingRoleDeletions(): DanglingRoleDeletion[] {
+    return this.world.danglingRoleDeletions.map((deletion) => ({
+      ...deletion,
+      destinations: deletion.destinations.map((destination) => ({ ...destination })),
+    }));
   }
 
   /** Forgets every resource and queued invocation (the call log is separate: `callLog.reset()`). */

@@ -159,6 +159,20 @@ export interface DeliveryStreamRecord {
   versionId: number;
 }
 
+/** An event destination that names an IAM role which does not exist: SES cannot deliver its events. */
+export interface DanglingDestination {
+  configurationSet: string;
+  eventDestination: string;
+  iamRoleArn: string;
+}
+
+/** A DeleteRole that left destinations naming the deleted role (AWS allows it; delivery fails from then on). */
+export interface DanglingRoleDeletion {
+  roleArn: string;
+  time: number;
+  destinations: DanglingDestination[];
+}
+
 export interface Invocation {
   functionName: string;
   qualifier: string | undefined;
@@ -184,6 +198,8 @@ export class World {
   /** Wakes pending long polls when the simulator stops. */
   readonly stopping = new Set<() => void>();
   isStopping = false;
+  /** Every DeleteRole (over HTTP) that left a destination naming the deleted role, in order. */
+  readonly danglingRoleDeletions: DanglingRoleDeletion[] = [];
   private roleCounter = 0;
 
   constructor(
@@ -223,6 +239,26 @@ export class World {
     return true;
   }
 
+  /** Firehose destinations whose IamRoleArn names `roleArn` (all of them when undefined) and no existing role. */
+  danglingDestinations(roleArn?: string): DanglingDestination[] {
+    const found: DanglingDestination[] = [];
+    for (const set of this.configurationSets) {
+      for (const destination of set.destinations.values()) {
+        const iamRoleArn = destination.target.IamRoleArn;
+        if (destination.targetKey !== "KinesisFirehoseDestination" || typeof iamRoleArn !== "string")
+          continue;
+        if (roleArn !== undefined ? iamRoleArn !== roleArn : this.roleExists(iamRoleArn)) continue;
+        found.push({ configurationSet: set.name, eventDestination: destination.name, iamRoleArn });
+      }
+    }
+    return found;
+  }
+
+  private roleExists(roleArn: string): boolean {
+    const role = this.roles.get(roleArn.slice(roleArn.lastIndexOf("/") + 1).toLowerCase());
+    return role !== undefined && role.arn === roleArn;
+  }
+
   streamStatus(stream: DeliveryStreamRecord, now: number): DeliveryStreamStatus {
     return stream.statusOverride ?? (now >= stream.activeAt ? "ACTIVE" : "CREATING");
   }
@@ -234,6 +270,7 @@ export class World {
     this.managedPolicies.clear();
     this.invocations.length = 0;
     this.tagIndex.clear();
+    this.danglingRoleDeletions.length = 0;
     this.queues.clear();
     this.wakeLongPolls();
   }
