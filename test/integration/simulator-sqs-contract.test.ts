@@ -441,6 +441,22 @@ describe("standard queues, long polling and purge", () => {
     expect(performance.now() - emptyStart).toBeGreaterThanOrEqual(900);
   });
 
+  it("gives nothing to a long poll its client abandoned: the message stays receivable", async () => {
+    const url = await standardQueue();
+    const controller = new AbortController();
+    const abandoned = sqs
+      .send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10 }), {
+        abortSignal: controller.signal,
+      })
+      .catch((err: unknown) => err);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    await abandoned;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "kept" }));
+    expect(bodies(await receive(url))).toEqual(["kept"]);
+  });
+
   it("purges every message, once per 60 seconds", async () => {
     // PurgeQueue: "Only one PurgeQueue operation on <queue> is allowed every 60 seconds."
     const url = await standardQueue();
