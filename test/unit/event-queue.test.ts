@@ -1,12 +1,12 @@
 // Test (adapter layer): the three event functions as deployed (RECONCILE_QUEUE_URL set) — they queue, never reconcile.
 import { createHash } from "node:crypto";
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
-import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
 import { ReconcileNotQueuedError } from "../../shared/errors";
 import { reconcile } from "../../shared/reconcile";
 import { parseReconcileRequest } from "../../shared/reconcile-queue";
+import { eventHandlersUnder } from "../support/event-handlers";
 import { fixtureEvent } from "../support/fixture-events";
 import { lambdaContext } from "../support/lambda-context";
 
@@ -22,27 +22,14 @@ const ENV = {
   RECONCILE_QUEUE_URL: QUEUE_URL,
 };
 
-type Handler = (event: never, context: Context) => Promise<unknown>;
-const handlers = {} as Record<"created" | "tagged" | "deleted", Handler>;
+const handlers = eventHandlersUnder(ENV);
 const sqs = mockClient(SQSClient);
 const context = lambdaContext({
   functionName: "OnConfigurationSetTaggedFunction",
   region: REGION,
   account: ACCOUNT,
 });
-const savedEnv = { ...process.env };
 let stdout: jest.SpyInstance;
-
-beforeAll(async () => {
-  Object.assign(process.env, ENV);
-  handlers.created = (await import("../../functions/on-configuration-set-created/index")).handler as Handler;
-  handlers.tagged = (await import("../../functions/on-configuration-set-tagged/index")).handler as Handler;
-  handlers.deleted = (await import("../../functions/on-configuration-set-deleted/index")).handler as Handler;
-});
-
-afterAll(() => {
-  process.env = savedEnv;
-});
 
 beforeEach(() => {
   sqs.reset();

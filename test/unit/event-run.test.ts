@@ -1,6 +1,4 @@
 // Test (adapter layer): the Lambda-agnostic event run — scope from the function ARN, failures surfaced as errors.
-import { createAwsClients } from "../../shared/aws-clients";
-import { loadConfig } from "../../shared/config";
 import {
   ConfigurationSetsFailedError,
   EVENT_MAX_ATTEMPTS,
@@ -11,18 +9,13 @@ import {
 } from "../../shared/event-run";
 import { PACING_MIDDLEWARE_NAME } from "../../shared/pacing";
 import { reconcile } from "../../shared/reconcile";
-import { createLogger, createMetrics } from "../../shared/telemetry";
+import { testEventRunDeps } from "../support/event-handlers";
 import { fixtureEvent } from "../support/fixture-events";
 
 jest.mock("../../shared/reconcile");
 const reconcileMock = jest.mocked(reconcile);
 
-const deps = () => ({
-  clients: createAwsClients({ region: "eu-west-1" }),
-  config: loadConfig({}),
-  logger: createLogger(),
-  metrics: createMetrics(),
-});
+const deps = testEventRunDeps;
 const context = (arn: string) => ({ invokedFunctionArn: arn, getRemainingTimeInMillis: () => 1000 });
 
 beforeEach(() => {

@@ -459,14 +459,9 @@ describe("with a permissions boundary configured", () => {
   });
 
   it("without a boundary configured, no boundary can be put on a role", async () => {
-    const decisionWithout = await decision(
-      "ReconcileFunction",
-      "iam:PutRolePermissionsBoundary",
-      PATH_ROLE,
-      {
-        "iam:PermissionsBoundary": BOUNDARY,
-      },
-    );
+    const decisionWithout = await decision("ReconcileFunction", "iam:PutRolePermissionsBoundary", PATH_ROLE, {
+      "iam:PermissionsBoundary": BOUNDARY,
+    });
     expect(decisionWithout).toBe("ImplicitlyDenied");
   });
 });

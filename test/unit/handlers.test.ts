@@ -16,7 +16,7 @@ import {
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { reconcile } from "../../shared/reconcile";
-import type { ReportEntry } from "../../shared/report";
+import { answerEveryReconcile, eventHandlersUnder, type EventHandlerName } from "../support/event-handlers";
 import { FIXTURE_NAMES, fixtureEvent } from "../support/fixture-events";
 import { lambdaContext } from "../support/lambda-context";
 
@@ -33,9 +33,8 @@ const ENV = {
   PROPAGATION_TIMEOUT_SECONDS: "0",
 };
 
-type Handler = (event: never, context: Context) => Promise<unknown>;
-type HandlerName = "created" | "tagged" | "deleted";
-const handlers = {} as Record<HandlerName, Handler>;
+type HandlerName = EventHandlerName;
+const handlers = eventHandlersUnder(ENV);
 
 function contextOf(functionName = "OnConfigurationSetFunction", account = ACCOUNT): Context {
   return lambdaContext({ functionName, region: REGION, account });
@@ -51,26 +50,9 @@ function reconciledSets(): string[] {
 }
 
 let stdout: jest.SpyInstance;
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  Object.assign(process.env, ENV);
-  handlers.created = (await import("../../functions/on-configuration-set-created/index")).handler as Handler;
-  handlers.tagged = (await import("../../functions/on-configuration-set-tagged/index")).handler as Handler;
-  handlers.deleted = (await import("../../functions/on-configuration-set-deleted/index")).handler as Handler;
-});
-
-afterAll(() => {
-  process.env = savedEnv;
-});
 
 beforeEach(() => {
-  reconcileMock.mockReset();
-  reconcileMock.mockImplementation(async (configurationSet): Promise<ReportEntry> => ({
-    configurationSet,
-    outcome: "unchanged",
-    actions: [],
-  }));
+  answerEveryReconcile(reconcileMock, "unchanged");
   stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 

@@ -1,35 +1,23 @@
 // Test (adapter layer): the Lambda-agnostic batch run — scope from the function ARN, odd records, odd SQS answers.
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { createAwsClients } from "../../shared/aws-clients";
-import { loadConfig } from "../../shared/config";
 import { reconcile } from "../../shared/reconcile";
 import { reconcileQueuedBatch } from "../../shared/reconcile-batch";
 import { reconcileMessageFor } from "../../shared/reconcile-queue";
 import { queueReconciles } from "../../shared/reconcile-queue-send";
-import { createLogger, createMetrics } from "../../shared/telemetry";
+import { answerEveryReconcile, testEventRunDeps } from "../support/event-handlers";
 
 jest.mock("../../shared/reconcile");
 const reconcileMock = jest.mocked(reconcile);
 
-const deps = () => ({
-  clients: createAwsClients({ region: "eu-west-1" }),
-  config: loadConfig({}),
-  logger: createLogger(),
-  metrics: createMetrics(),
-});
+const deps = testEventRunDeps;
 const context = (arn: string) => ({ invokedFunctionArn: arn, getRemainingTimeInMillis: () => 60_000 });
 const bodyFor = (configurationSet: string, region: string) =>
   reconcileMessageFor({ configurationSet, account: "111122223333", region, trigger: "TagResource" }, "e")
     .MessageBody;
 
 beforeEach(() => {
-  reconcileMock.mockReset();
-  reconcileMock.mockImplementation(async (configurationSet) => ({
-    configurationSet,
-    outcome: "unchanged",
-    actions: [],
-  }));
+  answerEveryReconcile(reconcileMock, "unchanged");
   jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 afterEach(() => jest.restoreAllMocks());

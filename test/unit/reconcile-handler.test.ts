@@ -4,7 +4,7 @@ import { MalformedEventError } from "../../shared/errors";
 import { reconcile } from "../../shared/reconcile";
 import { BATCH_STOP_MARGIN_MS } from "../../shared/reconcile-batch";
 import { reconcileMessageFor, type ReconcileRequest } from "../../shared/reconcile-queue";
-import type { ReportEntry } from "../../shared/report";
+import { answerEveryReconcile } from "../support/event-handlers";
 import { lambdaContext } from "../support/lambda-context";
 import { sqsEventOf, sqsRecordOf } from "../support/sqs-records";
 
@@ -68,12 +68,7 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  reconcileMock.mockReset();
-  reconcileMock.mockImplementation(async (configurationSet): Promise<ReportEntry> => ({
-    configurationSet,
-    outcome: "created",
-    actions: ["CreateRole"],
-  }));
+  answerEveryReconcile(reconcileMock, "created");
   stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });
 
