@@ -11,6 +11,7 @@ import { benchBundles } from "./bundles";
 import { DEFAULT_CHARTS_DIR, writeCharts } from "./charts";
 import { benchEventBurst, type EventBurstPlan } from "./event-burst";
 import { benchPropagation } from "./propagation";
+import { benchRoleScope, type RoleScopeBenchOptions } from "./role-scope";
 import { formatTable, machineInfo, type BenchResults, type Figure } from "./results";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -21,6 +22,7 @@ export const GROUPS = [
   "backfill",
   "discovery",
   "event-burst",
+  "role-scope",
 ] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -39,6 +41,7 @@ interface Plan {
   backfill: BackfillCase[];
   discovery: DiscoveryCase[];
   eventBurst: EventBurstPlan;
+  roleScope: RoleScopeBenchOptions;
 }
 
 const FULL: Plan = {
@@ -67,6 +70,7 @@ const FULL: Plan = {
     },
   ],
   eventBurst: { sets: 300, sesRate: 5, seed: 42 },
+  roleScope: { sets: 2_000, streams: 3, concurrency: 16 },
 };
 
 const SMOKE: Plan = {
@@ -85,6 +89,7 @@ const SMOKE: Plan = {
     },
   ],
   eventBurst: { sets: 4, sesRate: 50, seed: 42 },
+  roleScope: { sets: 12, streams: 3, concurrency: 4 },
 };
 
 function parse(argv: string[]): {
@@ -155,6 +160,7 @@ async function main(): Promise<number> {
   await step("backfill", () => benchBackfill(ROOT, outDir, plan.backfill));
   await step("discovery", () => benchDiscovery(ROOT, outDir, plan.discovery));
   await step("event-burst", () => benchEventBurst(plan.eventBurst));
+  await step("role-scope", () => benchRoleScope(plan.roleScope));
   // A smoke run's bundles are throwaway; the full run's stay in bench/out/full for a look.
   if (options.smoke) await rm(outDir, { recursive: true, force: true });
 

@@ -11,6 +11,7 @@ import { AutowireError, ConfigError, describeError, InvalidBackfillInputError } 
 import { defaultDiscovery } from "../shared/discovery";
 import { attachPacer, TokenBucketPacer } from "../shared/pacing";
 import { buildReport } from "../shared/report";
+import { decidedAnything, removeUnusedStreamRoles, streamRolesNamedBy } from "../shared/stream-roles";
 import { createTaggingClient } from "../shared/tagging-client";
 import { progressBar, reportTable } from "./render";
 
@@ -202,6 +203,8 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
   const progress = progressBar(io.stderr, io.stderr.isTTY === true && !options.json);
   // Node's Console sends warn and error to stderr: stdout keeps only what main writes there.
   const logger = deps.logger ?? new Logger({ serviceName: CLI_SERVICE_NAME, logLevel: "WARN" });
+  const startedAt = new Date();
+  const coreDeps = { ...clients, config, logger, region: resolvedRegion, accountId: account };
   try {
     const run = await runBackfill(
       {
@@ -209,19 +212,37 @@ export async function main(io: CliIo, deps: CliDeps = {}): Promise<number> {
         discovery: options.full ? "list" : defaultDiscovery(config),
         ...(options.only === undefined ? {} : { configurationSetNames: options.only }),
       },
-      { ...clients, config, logger, region: resolvedRegion, accountId: account },
+      coreDeps,
       {
         concurrency: options.concurrency,
         onListed: (names, morePages) => progress.listed(names, morePages),
         onResult: (entry) => progress.result(entry),
       },
     );
+    // Listing every set is a full audit: only then may a shared delivery-stream role no destination names go.
+    const streamRoles =
+      options.only === undefined && run.discovery === "list"
+        ? await removeUnusedStreamRoles(
+            {
+              listedRoles: run.managedRoleNames,
+              inUse: new Set(streamRolesNamedBy(run.results, config.roleNamePrefix)),
+              failedSets: run.results.filter((e) => e.outcome === "failed").map((e) => e.configurationSet),
+              failedSetsOmitted: 0,
+              auditStartedAt: startedAt,
+            },
+            coreDeps,
+            { dryRun: options.dryRun },
+          )
+        : undefined;
     progress.finish();
     const results = [...run.results].sort((a, b) => a.configurationSet.localeCompare(b.configurationSet));
-    const report = buildReport(
-      { dryRun: options.dryRun, discovery: run.discovery, region: resolvedRegion, account },
-      results,
-    );
+    const report = {
+      ...buildReport(
+        { dryRun: options.dryRun, discovery: run.discovery, region: resolvedRegion, account },
+        results,
+      ),
+      ...(streamRoles !== undefined && decidedAnything(streamRoles) ? { streamRoles } : {}),
+    };
     io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : reportTable(report));
     return report.counts.failed > 0 ? 1 : 0;
   } catch (err) {

@@ -3,6 +3,7 @@
 import { Format, SingleBar, type Options, type Params } from "cli-progress";
 import Table from "cli-table3";
 import { OUTCOMES, emptyCounts, type OutcomeCounts, type Report, type ReportEntry } from "../shared/report";
+import type { StreamRoleCleanup } from "../shared/stream-roles";
 
 /** What the bar shows beside cli-progress's own value, total and ETA. */
 export interface ProgressPayload {
@@ -91,7 +92,7 @@ const PLAIN: Partial<Record<Table.CharName, string>> = {
 };
 
 /** The report as an aligned table (set, outcome, actions, error) followed by the counts. */
-export function reportTable(report: Report): string {
+export function reportTable(report: Report & { streamRoles?: StreamRoleCleanup }): string {
   const table = new Table({
     head: ["CONFIGURATION SET", "OUTCOME", "ACTIONS", "ERROR"],
     chars: PLAIN,
@@ -110,5 +111,16 @@ export function reportTable(report: Report): string {
     .toString()
     .split("\n")
     .map((line) => line.trimEnd());
-  return [...rows, "", summary].join("\n") + "\n";
+  return [...rows, "", summary, ...streamRoleLines(report.streamRoles)].join("\n") + "\n";
+}
+
+/** What a full audit decided about the shared delivery-stream roles (docs/role-scope.md). */
+function streamRoleLines(cleanup: StreamRoleCleanup | undefined): string[] {
+  if (cleanup === undefined) return [];
+  const list = (names: readonly string[]) => (names.length === 0 ? "none" : names.join(", "));
+  return [
+    `delivery-stream roles in use: ${list(cleanup.inUse)}; removed: ${list(cleanup.removed)}`,
+    ...cleanup.kept.map(({ roleName, reason }) => `kept ${roleName}: ${reason}`),
+    ...(cleanup.skipped === undefined ? [] : [`no unused role removed: ${cleanup.skipped}`]),
+  ];
 }

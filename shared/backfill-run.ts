@@ -18,6 +18,12 @@ import {
   type Report,
   type ReportEntry,
 } from "./report";
+import {
+  decidedAnything,
+  removeUnusedStreamRoles,
+  type StreamRoleCleanup,
+  streamRolesNamedBy,
+} from "./stream-roles";
 
 /** What an operator (or the schedule) sends. */
 export interface BackfillRequest {
@@ -43,6 +49,8 @@ export interface BackfillContinuation {
   failures: ReportEntry[];
   /** Failures beyond MAX_CARRIED_FAILURES, counted but not carried. */
   failuresOmitted: number;
+  /** Delivery-stream roles named by the destinations reconciled so far (few: one per stream in use). */
+  streamRolesInUse?: string[];
 }
 
 export interface BackfillPayload extends BackfillRequest {
@@ -55,6 +63,8 @@ export interface BackfillReport extends Report {
   startedAt: string;
   invocations: number;
   failuresOmitted: number;
+  /** After a full audit that found delivery-stream roles: which are in use, which were removed (docs/backfill.md). */
+  streamRoles?: StreamRoleCleanup;
 }
 
 /** Returned by an invocation that handed the rest of the run to a new invocation. */
@@ -104,6 +114,10 @@ function parseContinuation(value: unknown): BackfillContinuation {
     (cursor.phase === undefined || cursor.phase === "orphans") &&
     (cursor.afterRole === undefined || typeof cursor.afterRole === "string") &&
     (cursor.afterSet === undefined || typeof cursor.afterSet === "string");
+  const { streamRolesInUse } = value;
+  const rolesOk =
+    streamRolesInUse === undefined ||
+    (Array.isArray(streamRolesInUse) && streamRolesInUse.every((name) => typeof name === "string"));
   const countsOk = isRecord(counts) && OUTCOMES.every((outcome) => isCount(counts[outcome]));
   const failuresOk =
     Array.isArray(failures) &&
@@ -122,6 +136,7 @@ function parseContinuation(value: unknown): BackfillContinuation {
     !cursorOk ||
     !countsOk ||
     !failuresOk ||
+    !rolesOk ||
     !isCount(failuresOmitted)
   ) {
     throw broken();
@@ -232,6 +247,12 @@ export async function runBackfillStep(
   const failures = carried.slice(0, MAX_CARRIED_FAILURES);
   const failuresOmitted = (previous?.failuresOmitted ?? 0) + carried.length - failures.length;
   const processedSoFar = OUTCOMES.reduce((sum, outcome) => sum + counts[outcome], 0);
+  const streamRolesInUse = [
+    ...new Set([
+      ...(previous?.streamRolesInUse ?? []),
+      ...streamRolesNamedBy(run.results, deps.config.roleNamePrefix),
+    ]),
+  ].sort();
 
   if (!run.complete && run.cursor !== undefined) {
     if (run.results.length === 0) {
@@ -253,6 +274,7 @@ export async function runBackfillStep(
         counts,
         failures,
         failuresOmitted,
+        ...(streamRolesInUse.length === 0 ? {} : { streamRolesInUse }),
       },
     };
     return {
@@ -263,6 +285,21 @@ export async function runBackfillStep(
   }
 
   const results = [...(previous?.failures ?? []), ...run.results];
+  const streamRoles = isFullAudit(payload, run.discovery)
+    ? await removeUnusedStreamRoles(
+        {
+          listedRoles: run.managedRoleNames,
+          inUse: new Set(streamRolesInUse),
+          failedSets: results
+            .filter((entry) => entry.outcome === "failed")
+            .map((entry) => entry.configurationSet),
+          failedSetsOmitted: previous?.failuresOmitted ?? 0,
+          auditStartedAt: new Date(startedAt),
+        },
+        deps,
+        { dryRun: payload.dryRun },
+      )
+    : undefined;
   return {
     status: "complete",
     report: {
@@ -276,6 +313,15 @@ export async function runBackfillStep(
       startedAt,
       invocations: invocation,
       failuresOmitted: previous?.failuresOmitted ?? 0,
+      ...(streamRoles !== undefined && decidedAnything(streamRoles) ? { streamRoles } : {}),
     },
   };
+}
+
+/**
+ * Only a run that listed and reconciled every configuration set knows which roles no destination names: a run
+ * over named sets, or over the sets tag discovery found, does not (docs/role-scope.md).
+ */
+function isFullAudit(payload: BackfillPayload, discovery: Discovery): boolean {
+  return payload.configurationSetNames === undefined && discovery === "list";
 }

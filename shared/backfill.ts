@@ -63,6 +63,8 @@ export interface BackfillRun {
   cursor?: BackfillCursor;
   /** Roles found under the role path by the one ListRoles listing of this call. */
   managedRoleCount: number;
+  /** Their names (a full audit decides from them which delivery-stream roles are unused). */
+  managedRoleNames: ReadonlySet<string>;
   /** ListConfigurationSets pages fetched by this call. */
   listPages: number;
   /** How the sets were found: `list`, or `tags` (explicit names count as `list`: each is visited as given). */
@@ -230,6 +232,7 @@ export async function runBackfill(
     complete,
     ...(complete || cursor === undefined ? {} : { cursor }),
     managedRoleCount: managedRoleNames.size,
+    managedRoleNames,
     listPages: pages.count,
     discovery,
     ...(candidates === undefined ? {} : { candidates: candidates.names.length }),

@@ -17,6 +17,13 @@ export type EventType = (typeof ALL_EVENT_TYPES)[number];
 
 export type OptInMode = "tag" | "all";
 
+/**
+ * Which role a destination names: one per configuration set (the SES documentation's policies, the default) or
+ * one per delivery stream, shared by every set of this account and region that publishes to it (docs/core.md).
+ */
+export const ROLE_SCOPES = ["configuration-set", "delivery-stream"] as const;
+export type RoleScope = (typeof ROLE_SCOPES)[number];
+
 export interface Config {
   readonly optInTagKey: string;
   readonly optInMode: OptInMode;
@@ -35,6 +42,7 @@ export interface Config {
   readonly eventConcurrency: number;
   /** The reconcile queue (a FIFO queue): when set, the event functions queue their sets instead of reconciling. */
   readonly reconcileQueueUrl: string | undefined;
+  readonly roleScope: RoleScope;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -111,6 +119,18 @@ function wholeNumber(env: Environment, name: string, fallback: number, max: numb
   return Number(raw);
 }
 
+function roleScope(env: Environment): RoleScope {
+  const raw = setting(env, "ROLE_SCOPE");
+  const value = (raw ?? "configuration-set").toLowerCase();
+  const scope = ROLE_SCOPES.find((candidate) => candidate === value);
+  if (scope === undefined) {
+    throw new ConfigError(
+      `ROLE_SCOPE="${raw}" is not valid: expected ${ROLE_SCOPES.map((name) => `"${name}"`).join(" or ")}.`,
+    );
+  }
+  return scope;
+}
+
 /** Reads and validates the configuration once; throws one ConfigError naming the variable and what is accepted. */
 export function loadConfig(env: Environment = process.env): Config {
   const mode = (setting(env, "OPT_IN_MODE") ?? "tag").toLowerCase();
@@ -174,5 +194,6 @@ export function loadConfig(env: Environment = process.env): Config {
       FIFO_QUEUE_URL_PATTERN,
       "the URL of an SQS FIFO queue (https://sqs.<region>.amazonaws.com/<account>/<name>.fifo)",
     ),
+    roleScope: roleScope(env),
   });
 }

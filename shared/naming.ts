@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 export const MANAGED_BY_TAG = { Key: "managed-by", Value: "ses-firehose-autowire" } as const;
 export const CONFIGURATION_SET_TAG_KEY = "ses-configuration-set";
 export const REGION_TAG_KEY = "ses-region";
+/** On a delivery-stream role (ROLE_SCOPE=delivery-stream): the ARN of the one stream it may write to. */
+export const DELIVERY_STREAM_TAG_KEY = "ses-delivery-stream";
 
 /** SES configuration set names (docs/contract.md); anything else cannot name a set, so reconcile refuses it up front. */
 export const CONFIGURATION_SET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -61,6 +63,27 @@ export function configurationSetFromRoleName(
   return { kind: "shortened" };
 }
 
+/** Separates the prefix from the rest in a delivery-stream role's name; never follows the prefix in a set's role. */
+const STREAM_ROLE_MARK = ".stream.";
+
+/**
+ * `prefix.stream.S-hhhhhhhh`, the role shared by the configuration sets that publish to stream S
+ * (ROLE_SCOPE=delivery-stream): S shortened so the name fits IAM's 64 characters, and 8 hex characters of
+ * sha256 of the stream's ARN (its partition, region and account: IAM is global, streams are regional).
+ * Set names cannot contain ".", so this never equals a configuration set's role name: the scopes never collide.
+ */
+export function streamRoleNameFor(prefix: string, deliveryStreamArn: string): string {
+  const hash = createHash("sha256").update(deliveryStreamArn).digest("hex").slice(0, HASH_LENGTH);
+  const streamName = deliveryStreamArn.slice(deliveryStreamArn.lastIndexOf("/") + 1);
+  const room = MAX_ROLE_NAME_LENGTH - prefix.length - STREAM_ROLE_MARK.length - HASH_LENGTH - 1;
+  return `${prefix}${STREAM_ROLE_MARK}${streamName.slice(0, Math.max(room, 0))}-${hash}`;
+}
+
+/** Whether a role name has the shape of streamRoleNameFor (ownership is still decided by path and tags). */
+export function isStreamRoleName(prefix: string, roleName: string): boolean {
+  return roleName.startsWith(`${prefix}${STREAM_ROLE_MARK}`);
+}
+
 export function roleArnFor(partition: string, accountId: string, rolePath: string, roleName: string): string {
   return `arn:${partition}:iam::${accountId}:role${rolePath}${roleName}`;
 }
@@ -71,6 +94,11 @@ export function configurationSetArnFor(
   configurationSetName: string,
 ): string {
   return `arn:${partitionFor(region)}:ses:${region}:${accountId}:configuration-set/${configurationSetName}`;
+}
+
+/** Every configuration set of this account and region: the ArnLike pattern a shared role's trust policy allows. */
+export function configurationSetArnPatternFor(region: string, accountId: string): string {
+  return configurationSetArnFor(region, accountId, "*");
 }
 
 export function deliveryStreamArnFor(region: string, accountId: string, streamName: string): string {

@@ -1,5 +1,5 @@
 // Core layer: the trust and permissions policy documents of docs/core.md "What gets created" (the AWS documentation's own), and their semantic comparison.
-import { configurationSetArnFor } from "./naming";
+import { configurationSetArnFor, configurationSetArnPatternFor } from "./naming";
 
 /** Name of the inline permissions policy put on every role we manage. */
 export const INLINE_POLICY_NAME = "firehose-put-record-batch";
@@ -18,12 +18,8 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** SES may assume the role, only for this account and this configuration set (the seed's trust policy). */
-export function trustPolicyFor(
-  region: string,
-  accountId: string,
-  configurationSetName: string,
-): PolicyDocument {
+/** SES (`ses.amazonaws.com`) may assume the role under these conditions: the one statement both scopes share. */
+function sesTrustPolicy(condition: Record<string, Record<string, string>>): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -32,15 +28,37 @@ export function trustPolicyFor(
         Effect: "Allow",
         Principal: { Service: "ses.amazonaws.com" },
         Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: {
-            "AWS:SourceAccount": accountId,
-            "AWS:SourceArn": configurationSetArnFor(region, accountId, configurationSetName),
-          },
-        },
+        Condition: condition,
       },
     ],
   };
+}
+
+/** SES may assume the role, only for this account and this configuration set (the seed's trust policy). */
+export function trustPolicyFor(
+  region: string,
+  accountId: string,
+  configurationSetName: string,
+): PolicyDocument {
+  return sesTrustPolicy({
+    StringEquals: {
+      "AWS:SourceAccount": accountId,
+      "AWS:SourceArn": configurationSetArnFor(region, accountId, configurationSetName),
+    },
+  });
+}
+
+/**
+ * The trust policy of a role shared by every set publishing to one stream (ROLE_SCOPE=delivery-stream): SES may
+ * assume it for any configuration set of this account in this region, and for nothing else. The confused-deputy
+ * guard stays: aws:SourceAccount must be this account and aws:SourceArn a configuration set ARN of this region
+ * and account (a request without aws:SourceArn matches no ArnLike and is denied).
+ */
+export function streamTrustPolicyFor(region: string, accountId: string): PolicyDocument {
+  return sesTrustPolicy({
+    StringEquals: { "AWS:SourceAccount": accountId },
+    ArnLike: { "AWS:SourceArn": configurationSetArnPatternFor(region, accountId) },
+  });
 }
 
 /** The role may put record batches into this one delivery stream (the seed's permissions policy). */

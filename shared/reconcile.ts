@@ -16,7 +16,9 @@ import {
 } from "./event-destination";
 import { CONFIGURATION_SET_NAME_PATTERN } from "./naming";
 import type { Outcome, ReportEntry } from "./report";
-import { ensureRole, removeRole, roleIdentity, roleKnownAbsent } from "./role";
+import { ensureRole, removeRole, roleIdentity } from "./role";
+import { listingHasStreamRoles, roleSpecFor } from "./role-scope";
+import type { EventDestination } from "@aws-sdk/client-sesv2";
 import { startRun, type Run } from "./run-context";
 
 /** A reconcile's entry, and for a failed one the error underneath (callers decide on its type, e.g. throttling). */
@@ -36,13 +38,14 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
   const current = ours(destinations, config);
   if (current === undefined && destinations.length >= MAX_EVENT_DESTINATIONS)
     throw destinationLimitError(run);
-  const role = roleIdentity(run);
+  const role = roleSpecFor(run.deps, run.name, deliveryStreamArn);
   const roleChanged = await ensureRole(run, role, deliveryStreamArn);
   const destination = await ensureEventDestination(
     run,
     current,
     desiredDestination(config, role.arn, deliveryStreamArn),
   );
+  if (role.shared) await removeSetRoleAfterRepointing(run, current);
   const outcome: Outcome =
     destination === "created" ? "created" : run.actions.length > 0 ? "updated" : "unchanged";
   logger.info(outcome === "unchanged" ? "unchanged: already publishing to Firehose" : `${outcome} wiring`, {
@@ -52,12 +55,35 @@ async function optIn(run: Run, requestedStreamArn: string): Promise<ReportEntry>
   return { configurationSet: run.name, outcome, actions: run.actions, roleArn: role.arn, deliveryStreamArn };
 }
 
+/**
+ * ROLE_SCOPE=delivery-stream: the destination now names the stream's role, so nothing names the set's own role
+ * (left from ROLE_SCOPE=configuration-set) any more: delete it. Looked for only when the destination named it
+ * before, or the run's role listing holds it, so a set already on its stream's role costs no IAM call here.
+ */
+async function removeSetRoleAfterRepointing(run: Run, before: EventDestination | undefined): Promise<void> {
+  const own = roleIdentity(run);
+  const named = before?.KinesisFirehoseDestination?.IamRoleArn === own.arn;
+  if (named || run.options.managedRoleNames?.has(own.name) === true) await removeRole(run, own);
+}
+
+/**
+ * With the run's role listing, a set whose own role and every stream role are absent cannot have our destination
+ * (the role comes first).
+ */
+function nothingOursListed(run: Run): boolean {
+  const listing = run.options.managedRoleNames;
+  return (
+    listing !== undefined &&
+    !listing.has(roleIdentity(run).name) &&
+    !listingHasStreamRoles(listing, run.deps.config.roleNamePrefix)
+  );
+}
+
 async function optOut(run: Run, reason: string, setExists: boolean): Promise<ReportEntry> {
   if (run.options.optOutEverySet === true && run.options.dryRun !== true) {
     // Uninstalling: one SES call per set, as a destination may remain on a set whose role was deleted by hand.
     await deleteOurDestination(run);
-  } else if (setExists && (run.options.optOutEverySet === true || !roleKnownAbsent(run, roleIdentity(run)))) {
-    // With the run's role listing, a set whose role is absent cannot have our destination (the role comes first).
+  } else if (setExists && (run.options.optOutEverySet === true || !nothingOursListed(run))) {
     await removeEventDestination(run);
   }
   await removeRole(run);

@@ -14,30 +14,21 @@ import {
   type Role,
 } from "@aws-sdk/client-iam";
 import type { Config } from "./config";
+import type { CoreDeps, RunOptions } from "./deps";
 import { ForeignRoleError, isAwsError } from "./errors";
-import {
-  CONFIGURATION_SET_TAG_KEY,
-  MANAGED_BY_TAG,
-  partitionFor,
-  REGION_TAG_KEY,
-  roleArnFor,
-  roleNameFor,
-} from "./naming";
-import { INLINE_POLICY_NAME, permissionsPolicyFor, policiesEquivalent, trustPolicyFor } from "./policies";
-import { ignoring, read, write, type Run } from "./run-context";
+import { MANAGED_BY_TAG } from "./naming";
+import { INLINE_POLICY_NAME, permissionsPolicyFor, policiesEquivalent } from "./policies";
+import { setRoleSpec, type RoleSpec } from "./role-scope";
+import { ignoring, read, startRun, write, type Run } from "./run-context";
 
 /** The SDK names IAM's "NoSuchEntity" error NoSuchEntityException; lookalikes (and older SDKs) may use the code. */
 export const NO_SUCH_ENTITY = ["NoSuchEntityException", "NoSuchEntity"] as const;
 
-export interface RoleIdentity {
-  name: string;
-  arn: string;
-}
+export type RoleIdentity = Pick<RoleSpec, "name">;
 
-export function roleIdentity(run: Run): RoleIdentity {
-  const { config, region, accountId } = run.deps;
-  const name = roleNameFor(config.roleNamePrefix, region, run.name);
-  return { name, arn: roleArnFor(partitionFor(region), accountId, config.rolePath, name) };
+/** The configuration set's own role (the one of ROLE_SCOPE=configuration-set), whatever the scope now is. */
+export function roleIdentity(run: Run): RoleSpec {
+  return setRoleSpec(run.deps, run.name);
 }
 
 /** True when the run's role listing says the role does not exist (no listing: unknown, so false). */
@@ -46,7 +37,8 @@ export function roleKnownAbsent(run: Run, role: RoleIdentity): boolean {
   return listing !== undefined && !listing.has(role.name);
 }
 
-function isOurs(role: Role, config: Config): boolean {
+/** Under our path and tagged managed-by=ses-firehose-autowire: the only roles we ever change or delete. */
+export function isOurs(role: Role, config: Config): boolean {
   return (
     role.Path === config.rolePath &&
     (role.Tags ?? []).some((tag) => tag.Key === MANAGED_BY_TAG.Key && tag.Value === MANAGED_BY_TAG.Value)
@@ -75,21 +67,17 @@ function foreignRole(run: Run, role: RoleIdentity): ForeignRoleError {
   );
 }
 
-async function createRole(run: Run, role: RoleIdentity): Promise<Role | undefined> {
-  const { iam, config, region } = run.deps;
+async function createRole(run: Run, role: RoleSpec): Promise<Role | undefined> {
+  const { iam, config } = run.deps;
   try {
     await write(run, "CreateRole", () =>
       iam.send(
         new CreateRoleCommand({
           RoleName: role.name,
           Path: config.rolePath,
-          AssumeRolePolicyDocument: JSON.stringify(trustPolicyFor(region, run.deps.accountId, run.name)),
-          Description: `Lets SES configuration set ${run.name} (${region}) publish events to Kinesis Data Firehose.`,
-          Tags: [
-            { ...MANAGED_BY_TAG },
-            { Key: CONFIGURATION_SET_TAG_KEY, Value: run.name },
-            { Key: REGION_TAG_KEY, Value: region },
-          ],
+          AssumeRolePolicyDocument: JSON.stringify(role.trustPolicy),
+          Description: role.description,
+          Tags: role.tags.map((tag) => ({ ...tag })),
           ...(config.permissionsBoundaryArn === undefined
             ? {}
             : { PermissionsBoundary: config.permissionsBoundaryArn }),
@@ -111,15 +99,16 @@ async function createRole(run: Run, role: RoleIdentity): Promise<Role | undefine
 }
 
 /** Creates the role, or repairs its trust policy, boundary and inline policy; returns true when it wrote. */
-export async function ensureRole(run: Run, role: RoleIdentity, deliveryStreamArn: string): Promise<boolean> {
-  const { iam, config, region, accountId, logger } = run.deps;
+export async function ensureRole(run: Run, role: RoleSpec, deliveryStreamArn: string): Promise<boolean> {
+  const { iam, config, logger } = run.deps;
   const before = run.actions.length;
-  let existing = await findRole(run, role);
+  // A shared role missing from the run's listing may have been created since by another set of the run: look.
+  let existing = await findRole(run, role, !role.shared);
   if (existing === undefined) existing = await createRole(run, role);
 
   if (existing !== undefined) {
     if (!isOurs(existing, config)) throw foreignRole(run, role);
-    const trust = trustPolicyFor(region, accountId, run.name);
+    const trust = role.trustPolicy;
     if (!policiesEquivalent(existing.AssumeRolePolicyDocument, trust)) {
       await write(run, "UpdateAssumeRolePolicy", () =>
         iam.send(
@@ -171,15 +160,33 @@ async function readInlinePolicy(run: Run, role: RoleIdentity): Promise<string | 
   }
 }
 
-/** Deletes our role: inline policy first, then the role (DeleteRole refuses while policies remain). */
-export async function removeRole(run: Run): Promise<void> {
-  const role = roleIdentity(run);
+/** Deletes the set's own role if it is ours: inline policy first, then the role. Never a shared role. */
+export async function removeRole(run: Run, role: RoleIdentity = roleIdentity(run)): Promise<void> {
   const existing = await findRole(run, role);
   if (existing === undefined) return;
   if (!isOurs(existing, run.deps.config)) {
     run.deps.logger.warn("role with our name is not ours; left untouched", { roleName: role.name });
     return;
   }
+  await deleteOurRole(run, role);
+}
+
+/**
+ * Deletes a role the caller has read and found ours (a delivery-stream role no destination names), inline
+ * policies first; in a dry run only plans it. Returns the writes made (or planned).
+ */
+export async function deleteManagedRole(
+  roleName: string,
+  deps: CoreDeps,
+  options: RunOptions = {},
+): Promise<string[]> {
+  const run = startRun(roleName, deps, options, "DeleteRolePolicy");
+  await deleteOurRole(run, { name: roleName });
+  return run.actions;
+}
+
+/** Deletes a role already known to be ours (DeleteRole refuses while policies remain: they go first). */
+async function deleteOurRole(run: Run, role: RoleIdentity): Promise<void> {
   const { iam } = run.deps;
   const before = run.actions.length;
   await ignoring(NO_SUCH_ENTITY, () =>

@@ -20,7 +20,7 @@ export type {
   SeedRole,
   SimulatorState,
 } from "./seeding";
-export type { DeliveryStreamStatus } from "./state";
+export type { DanglingDestination, DanglingRoleDeletion, DeliveryStreamStatus } from "./state";
 export type {
   CallFilter,
   CallLog,

@@ -1,6 +1,14 @@
 // Simulator layer (test API): seed and inspect the world directly, bypassing HTTP, rate limits, faults and the call log.
 import { SES_EVENT_TYPES } from "./services/sesv2";
-import type { DeliveryStreamStatus, EventDestinationRecord, JsonObject, RoleRecord, World } from "./state";
+import type {
+  DanglingDestination,
+  DanglingRoleDeletion,
+  DeliveryStreamStatus,
+  EventDestinationRecord,
+  JsonObject,
+  RoleRecord,
+  World,
+} from "./state";
 import { mergeTags, tagProblem } from "./tags";
 
 export type PolicyInput = string | object;
@@ -273,6 +281,26 @@ export class SimulatorState {
       : `arn:aws:iam::${this.world.accountId}:policy/${nameOrArn}`;
     this.world.managedPolicies.set(arn, text(document));
     return arn;
+  }
+
+  /**
+   * Destinations that name a role which does not exist right now (SES cannot deliver their events). AWS accepts
+   * such a state silently; here it is a visible error that tests assert is empty.
+   */
+  danglingDestinations(): DanglingDestination[] {
+    return this.world.danglingDestinations();
+  }
+
+  /**
+   * Every DeleteRole received over HTTP that left at least one destination naming the deleted role, even if the
+   * destination was repointed a moment later: "never a moment where a destination names a deleted role" holds
+   * exactly when this stays empty. Cleared by reset().
+   */
+  danglingRoleDeletions(): DanglingRoleDeletion[] {
+    return this.world.danglingRoleDeletions.map((deletion) => ({
+      ...deletion,
+      destinations: deletion.destinations.map((destination) => ({ ...destination })),
+    }));
   }
 
   /** Forgets every resource and queued invocation (the call log is separate: `callLog.reset()`). */

@@ -157,6 +157,20 @@ export interface DeliveryStreamRecord {
   versionId: number;
 }
 
+/** An event destination that names an IAM role which does not exist: SES cannot deliver its events. */
+export interface DanglingDestination {
+  configurationSet: string;
+  eventDestination: string;
+  iamRoleArn: string;
+}
+
+/** A DeleteRole that left destinations naming the deleted role (AWS allows it; delivery fails from then on). */
+export interface DanglingRoleDeletion {
+  roleArn: string;
+  time: number;
+  destinations: DanglingDestination[];
+}
+
 export interface Invocation {
   functionName: string;
   qualifier: string | undefined;
@@ -177,6 +191,8 @@ export class World {
   readonly invocations: Invocation[] = [];
   /** The Resource Groups Tagging API's view of the configuration sets' tags (lagging; see TagIndex). */
   readonly tagIndex = new TagIndex();
+  /** Every DeleteRole (over HTTP) that left a destination naming the deleted role, in order. */
+  readonly danglingRoleDeletions: DanglingRoleDeletion[] = [];
   private roleCounter = 0;
 
   constructor(
@@ -216,6 +232,26 @@ export class World {
     return true;
   }
 
+  /** Firehose destinations whose IamRoleArn names `roleArn` (all of them when undefined) and no existing role. */
+  danglingDestinations(roleArn?: string): DanglingDestination[] {
+    const found: DanglingDestination[] = [];
+    for (const set of this.configurationSets) {
+      for (const destination of set.destinations.values()) {
+        const iamRoleArn = destination.target.IamRoleArn;
+        if (destination.targetKey !== "KinesisFirehoseDestination" || typeof iamRoleArn !== "string")
+          continue;
+        if (roleArn !== undefined ? iamRoleArn !== roleArn : this.roleExists(iamRoleArn)) continue;
+        found.push({ configurationSet: set.name, eventDestination: destination.name, iamRoleArn });
+      }
+    }
+    return found;
+  }
+
+  private roleExists(roleArn: string): boolean {
+    const role = this.roles.get(roleArn.slice(roleArn.lastIndexOf("/") + 1).toLowerCase());
+    return role !== undefined && role.arn === roleArn;
+  }
+
   streamStatus(stream: DeliveryStreamRecord, now: number): DeliveryStreamStatus {
     return stream.statusOverride ?? (now >= stream.activeAt ? "ACTIVE" : "CREATING");
   }
@@ -227,5 +263,6 @@ export class World {
     this.managedPolicies.clear();
     this.invocations.length = 0;
     this.tagIndex.clear();
+    this.danglingRoleDeletions.length = 0;
   }
 }

@@ -286,6 +286,11 @@ export function handleIam(operation: string, params: URLSearchParams, ctx: Servi
         throw new AwsError("DeleteConflict", 409, "Cannot delete entity, must detach all policies first.");
       }
       world.roles.delete(role.name.toLowerCase());
+      // IAM does not know who names a role: it deletes it. SES then cannot deliver; the simulator records it.
+      const dangling = world.danglingDestinations(role.arn);
+      if (dangling.length > 0) {
+        world.danglingRoleDeletions.push({ roleArn: role.arn, time: ctx.now(), destinations: dangling });
+      }
       return ok("");
     }
     case "ListRoles": {

@@ -66,6 +66,8 @@ describe("npm run bench --smoke", () => {
         "backfill/98-sets-tag-discovery",
         "backfill/98-sets-full-audit",
         "event-burst/4-sets",
+        "role-scope/new-set-stream-role-exists",
+        "role-scope/roles-for-12-sets",
       ].sort(),
     );
     expect(results.mode).toBe("smoke");
@@ -145,6 +147,16 @@ describe("npm run bench --smoke", () => {
     );
     expect(named("api-calls/new-set").value).toBeLessThanOrEqual(8);
     expect(named("api-calls/backfill-shared-stream").value).toBe(1);
+  });
+
+  it("wires a new set onto an existing stream role with no IAM write, and counts one role per stream", () => {
+    const newSet = named("role-scope/new-set-stream-role-exists");
+    expect(newSet.checks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "IAM write calls", value: 0, pass: true })]),
+    );
+    expect(newSet.value).toBeLessThan(newSet.baseline);
+    const roles = named("role-scope/roles-for-12-sets");
+    expect([roles.value, roles.baseline]).toEqual([3, 12]);
   });
 
   it("backfills every set of the mix through the CLI bundle and reports its calls and peak RSS", () => {

@@ -2,6 +2,8 @@
 import { DescribeDeliveryStreamCommand, FirehoseClient } from "@aws-sdk/client-firehose";
 import {
   CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
   EntityAlreadyExistsException,
   GetRoleCommand,
   IAMClient,
@@ -255,6 +257,108 @@ describe("SES checks the role and the stream of a Firehose destination", () => {
       "SEND",
       "DELIVERY",
     ]);
+  });
+});
+
+describe("one role shared by many sets (ArnLike on aws:SourceArn)", () => {
+  const sharedTrust = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "ses.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "AWS:SourceAccount": ACCOUNT },
+          ArnLike: { "AWS:SourceArn": `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/*` },
+        },
+      },
+    ],
+  };
+
+  it("lets SES assume it for every set of the account; a trust policy for another account is refused", async () => {
+    // Prepare
+    for (const set of ["tenant-a", "tenant-b", "other"]) sim.state.createConfigurationSet(set);
+    const roleArn = await createRoleViaApi("tenant-a", { trust: sharedTrust });
+    const foreign = JSON.parse(JSON.stringify(sharedTrust).replaceAll(ACCOUNT, "444455556666")) as object;
+    const foreignArn = sim.state.createRole({
+      name: "foreign-shared",
+      path: "/ses-firehose-autowire/",
+      assumeRolePolicyDocument: foreign,
+      inlinePolicies: { put: docPolicies("other").permissions },
+    });
+
+    // Act
+    await ses.send(firehoseDestination("tenant-a", roleArn));
+    await ses.send(firehoseDestination("tenant-b", roleArn));
+    const refused = await ses.send(firehoseDestination("other", foreignArn)).catch((e) => e);
+
+    // Assess
+    expect(sim.state.getConfigurationSet("tenant-b")?.eventDestinations).toHaveLength(1);
+    expect(refused).toBeInstanceOf(BadRequestException);
+    expect(refused.message).toBe(`Could not assume IAM role <${foreignArn}>.`);
+  });
+});
+
+describe("a destination that names a deleted role is a visible error", () => {
+  async function deleteRoleViaApi(roleName: string) {
+    await iam.send(
+      new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: "firehose-put-record-batch" }),
+    );
+    await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
+  }
+
+  it("records a DeleteRole that leaves a destination naming the role (IAM itself accepts it)", async () => {
+    // Prepare
+    sim.state.createConfigurationSet("orphaned");
+    const roleArn = await createRoleViaApi("orphaned");
+    await ses.send(firehoseDestination("orphaned", roleArn));
+
+    // Act
+    await deleteRoleViaApi("ses-firehose-orphaned");
+
+    // Assess
+    expect(sim.state.getRole("ses-firehose-orphaned")).toBeUndefined();
+    expect(sim.state.danglingRoleDeletions()).toEqual([
+      {
+        roleArn,
+        time: now,
+        destinations: [{ configurationSet: "orphaned", eventDestination: "autowire", iamRoleArn: roleArn }],
+      },
+    ]);
+    expect(sim.state.danglingDestinations()).toEqual([
+      { configurationSet: "orphaned", eventDestination: "autowire", iamRoleArn: roleArn },
+    ]);
+  });
+
+  it("records nothing when the destination was repointed before the old role was deleted", async () => {
+    // Prepare
+    sim.state.createConfigurationSet("moving");
+    const oldArn = await createRoleViaApi("moving");
+    await ses.send(firehoseDestination("moving", oldArn));
+    const { permissions, trust } = docPolicies("moving");
+    const newArn = sim.state.createRole({
+      name: "ses-firehose-moving-new",
+      path: "/ses-firehose-autowire/",
+      assumeRolePolicyDocument: trust,
+      inlinePolicies: { "firehose-put-record-batch": permissions },
+    });
+
+    // Act
+    await ses.send(
+      new UpdateConfigurationSetEventDestinationCommand({
+        ConfigurationSetName: "moving",
+        EventDestinationName: "autowire",
+        EventDestination: {
+          KinesisFirehoseDestination: { IamRoleArn: newArn, DeliveryStreamArn: STREAM_ARN },
+        },
+      }),
+    );
+    await deleteRoleViaApi("ses-firehose-moving");
+
+    // Assess
+    expect(sim.state.danglingRoleDeletions()).toEqual([]);
+    expect(sim.state.danglingDestinations()).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sesv2";
 import type { AwsClients } from "../../shared/aws-clients";
 import { ALL_EVENT_TYPES } from "../../shared/config";
-import { MANAGED_BY_TAG, roleNameFor } from "../../shared/naming";
+import { MANAGED_BY_TAG, roleNameFor, streamRoleNameFor } from "../../shared/naming";
 import { INLINE_POLICY_NAME, permissionsPolicyFor, trustPolicyFor } from "../../shared/policies";
 import { TokenBucket } from "../../simulator/traffic";
 
@@ -106,6 +106,18 @@ export class FakeAws {
       tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       destinations: new Map(),
     });
+  }
+
+  /** A delivery-stream role of ours (RoleScope=delivery-stream) for `streamArn`, whether or not a destination names it. */
+  addStreamRole(streamArn: string): string {
+    const roleName = streamRoleNameFor("ses-firehose", streamArn);
+    this.roles.set(roleName, {
+      path: "/ses-firehose-autowire/",
+      tags: [{ ...MANAGED_BY_TAG }, { Key: "ses-region", Value: REGION }],
+      trust: "{}",
+      inline: new Map([[INLINE_POLICY_NAME, JSON.stringify(permissionsPolicyFor(streamArn))]]),
+    });
+    return roleName;
   }
 
   /** A set already wired the way reconcile would wire it (optionally with a drifted list of event types). */

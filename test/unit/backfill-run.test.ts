@@ -8,6 +8,7 @@ import {
 } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
 import { systemClock } from "../../shared/deps";
+import { streamRoleNameFor } from "../../shared/naming";
 import { emptyCounts, type ReportEntry } from "../../shared/report";
 import { ACCOUNT, FakeAws, REGION, STREAM_ARN } from "../support/fake-aws";
 
@@ -58,6 +59,92 @@ describe("parseBackfillPayload", () => {
       parseBackfillPayload({ continuation: { ...good, cursor: { pageToken: 5, index: 0 } } }),
     ).toThrow("continuation is not one this function wrote");
     expect(() => parseBackfillPayload({ continuation: { ...good, invocation: 0 } })).toThrow("continuation");
+    const withRoles = continuation({ streamRolesInUse: ["ses-firehose.stream.events-0a1b2c3d"] });
+    expect(parseBackfillPayload({ continuation: withRoles }).continuation).toEqual(withRoles);
+    expect(() => parseBackfillPayload({ continuation: { ...good, streamRolesInUse: [5] } })).toThrow(
+      "continuation is not one this function wrote",
+    );
+  });
+});
+
+describe("runBackfillStep under ROLE_SCOPE=delivery-stream", () => {
+  const streamScope = loadConfig({ DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, ROLE_SCOPE: "delivery-stream" });
+  const role = streamRoleNameFor("ses-firehose", STREAM_ARN);
+
+  it("carries the stream roles in use to the next invocation and reports them at the end of a full audit", async () => {
+    // Prepare
+    const fake = new FakeAws();
+    for (const name of ["a", "b", "c"]) fake.addSet(name, { "ses-firehose": "enabled" });
+    let budget = 100_000;
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+    const stepOptions = {
+      concurrency: 1,
+      remainingTimeMs: () => budget,
+      onResult: () => {
+        budget -= 6_000;
+      },
+    };
+
+    // Act: the first invocation stops after two sets; the second finishes
+    const first = await runBackfillStep({ dryRun: false, discovery: "list" }, stepDeps, stepOptions);
+    budget = 1_000_000;
+    const second =
+      first.status === "continue" ? await runBackfillStep(first.payload, stepDeps, stepOptions) : undefined;
+
+    // Assess
+    expect(first.status).toBe("continue");
+    if (first.status !== "continue") return;
+    expect(first.payload).toMatchObject({ discovery: "list", continuation: { streamRolesInUse: [role] } });
+    expect(second).toMatchObject({
+      status: "complete",
+      report: { counts: { created: 3 }, streamRoles: { inUse: [role], removed: [], kept: [] } },
+    });
+    expect([...fake.roles.keys()]).toEqual([role]);
+  });
+
+  it("the uninstall's clean-up (every set listed, every set opted out) deletes every destination and stream role", async () => {
+    // Prepare: three sets wired on the stream's shared role by a first run
+    const fake = new FakeAws();
+    for (const name of ["a", "b", "c"]) fake.addSet(name, { "ses-firehose": "enabled" });
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+    await runBackfillStep({ dryRun: false, discovery: "list" }, stepDeps);
+    const wiredRoles = [...fake.roles.keys()];
+    // The role must be older than the clean-up's start to be deleted (a role made during an audit is kept).
+    const later = { ...systemClock, now: () => Date.now() + 60_000 };
+
+    // Act
+    const step = await runBackfillStep(
+      { dryRun: false, discovery: "list" },
+      { ...stepDeps, clock: later },
+      { optOutEverySet: true },
+    );
+
+    // Assess
+    expect(wiredRoles).toEqual([role]);
+    expect(step).toMatchObject({ status: "complete", report: { counts: { removed: 3 } } });
+    expect([...fake.sets.values()].map((set) => set.destinations.size)).toEqual([0, 0, 0]);
+    expect(fake.roles.size).toBe(0);
+  });
+
+  it.each([
+    ["named sets", { dryRun: false, configurationSetNames: ["a"] }],
+    ["the sets tag discovery found", { dryRun: false, discovery: "tags" as const }],
+  ])("decides nothing about stream roles in a run over %s", async (_, payload) => {
+    // Prepare: a stream role no destination names, which only a full audit may delete
+    const fake = new FakeAws();
+    fake.addSet("a", { "ses-firehose": "enabled" });
+    const stale = fake.addStreamRole(STREAM_ARN.replace("email-events", "old-events"));
+    const stepDeps = { ...fake.clients(), config: streamScope, logger, region: REGION, accountId: ACCOUNT };
+
+    // Act
+    const step = await runBackfillStep(payload, stepDeps);
+
+    // Assess
+    expect(step.status).toBe("complete");
+    if (step.status !== "complete") return;
+    expect(step.report.counts.created).toBe(1);
+    expect(step.report).not.toHaveProperty("streamRoles");
+    expect(fake.roles.has(stale)).toBe(true);
   });
 });
 

@@ -5,6 +5,8 @@ import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api
 import { main, USAGE, type CliClients, type CliIo } from "../../cli/main";
 import { progressBar } from "../../cli/render";
 import type { Outcome, Report, ReportEntry } from "../../shared/report";
+import { streamRoleNameFor } from "../../shared/naming";
+
 import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 
 const ENV = { DEFAULT_DELIVERY_STREAM_ARN: STREAM_ARN, SES_REQUESTS_PER_SECOND: "1000", AWS_REGION: REGION };
@@ -155,6 +157,32 @@ describe("ses-firehose-autowire CLI", () => {
     expect(report.results.map((entry) => entry.configurationSet)).toEqual(["bad", "good"]);
     expect(report.results[0]!.error).toContain("not a stream!");
     expect(run.err()).toBe(""); // no progress bar with --json, even on a terminal
+  });
+
+  it("in delivery-stream scope, only a full audit deletes the stream roles no destination names, and says so", async () => {
+    // Prepare: one set on the default stream, and a stream role left by sets that moved to another stream
+    fake.addSet("tenant-1", { "ses-firehose": "enabled" });
+    const stale = fake.addStreamRole(STREAM_ARN.replace("email-events", "old-events"));
+    const inUse = streamRoleNameFor("ses-firehose", STREAM_ARN);
+    const scope = { ...ENV, ROLE_SCOPE: "delivery-stream" };
+    const named = capture(["backfill", "--only", "tenant-1", "--json"], scope);
+    const tagged = capture(["backfill", "--json"], scope);
+    const full = capture(["backfill", "--full"], scope);
+
+    // Act
+    const onlyCode = await main(named.io, deps());
+    const staleAfterOnly = fake.roles.has(stale);
+    const tagsCode = await main(tagged.io, deps());
+    const staleAfterTags = fake.roles.has(stale);
+    const code = await main(full.io, deps());
+
+    // Assess: a run over named sets or over the sets tag discovery found cannot know that nothing names the role
+    expect([onlyCode, tagsCode, code]).toEqual([0, 0, 0]);
+    expect([staleAfterOnly, staleAfterTags]).toEqual([true, true]);
+    expect(JSON.parse(named.out())).not.toHaveProperty("streamRoles");
+    expect(JSON.parse(tagged.out())).not.toHaveProperty("streamRoles");
+    expect([...fake.roles.keys()]).toEqual([inUse]);
+    expect(full.out()).toContain(`delivery-stream roles in use: ${inUse}; removed: ${stale}`);
   });
 
   it("writes nothing with --dry-run and says so under the table", async () => {

@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       sesRequestsPerSecond: 1,
       eventConcurrency: 2,
       reconcileQueueUrl: undefined,
+      roleScope: "configuration-set",
     });
     expect(ALL_EVENT_TYPES).toHaveLength(10);
   });
@@ -40,6 +41,7 @@ describe("loadConfig", () => {
       SES_REQUESTS_PER_SECOND: "2.5",
       EVENT_CONCURRENCY: "4",
       RECONCILE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo",
+      ROLE_SCOPE: " Delivery-Stream ",
     });
 
     // Assess
@@ -56,6 +58,7 @@ describe("loadConfig", () => {
       sesRequestsPerSecond: 2.5,
       eventConcurrency: 4,
       reconcileQueueUrl: "https://sqs.eu-west-1.amazonaws.com/111122223333/autowire-ReconcileQueue-X1.fifo",
+      roleScope: "delivery-stream",
     });
   });
 
@@ -147,6 +150,12 @@ describe("loadConfig", () => {
       `https://sqs.us-east-1.amazonaws.com/111122223333/${"q".repeat(76)}.fifo`,
       "RECONCILE_QUEUE_URL=",
     ],
+    [
+      "ROLE_SCOPE",
+      "stream",
+      'ROLE_SCOPE="stream" is not valid: expected "configuration-set" or "delivery-stream".',
+    ],
+    ["ROLE_SCOPE", "configuration_set", 'ROLE_SCOPE="configuration_set" is not valid'],
   ])("rejects %s=%j with one message naming it and what is accepted", (name, value, message) => {
     // Act
     const act = () => loadConfig({ [name]: value });

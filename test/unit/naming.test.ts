@@ -4,14 +4,17 @@ import {
   CONFIGURATION_SET_NAME_PATTERN,
   CONFIGURATION_SET_TAG_KEY,
   configurationSetArnFor,
+  configurationSetArnPatternFor,
   configurationSetFromRoleName,
   deliveryStreamArnFor,
   MANAGED_BY_TAG,
+  isStreamRoleName,
   parseDeliveryStreamArn,
   partitionFor,
   REGION_TAG_KEY,
   roleArnFor,
   roleNameFor,
+  streamRoleNameFor,
 } from "../../shared/naming";
 
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -133,6 +136,74 @@ describe("configurationSetFromRoleName (the reverse of roleNameFor)", () => {
   });
 });
 
+const streamName = fc.stringMatching(/^[a-zA-Z0-9_.-]{1,64}$/);
+const account = fc.constantFrom("111122223333", "444455556666");
+
+describe("streamRoleNameFor (ROLE_SCOPE=delivery-stream)", () => {
+  const arn = deliveryStreamArnFor("eu-west-1", "111122223333", "email-events");
+
+  it("reads as prefix.stream.S-hash for a short stream name", () => {
+    // Act
+    const name = streamRoleNameFor("ses-firehose", arn);
+
+    // Assess
+    expect(name).toMatch(/^ses-firehose\.stream\.email-events-[0-9a-f]{8}$/);
+    expect(isStreamRoleName("ses-firehose", name)).toBe(true);
+  });
+
+  it("shortens a long stream name to fit 64 characters and keeps the hash", () => {
+    // Act
+    const name = streamRoleNameFor(
+      "ses-firehose",
+      deliveryStreamArnFor("eu-west-1", "111122223333", "s".repeat(64)),
+    );
+
+    // Assess
+    expect(name).toHaveLength(64);
+    expect(name).toMatch(/^ses-firehose\.stream\.s{35}-[0-9a-f]{8}$/);
+  });
+
+  it("is at most 64 valid IAM characters, and deterministic, for any stream, region and prefix", () => {
+    fc.assert(
+      fc.property(prefix, region, account, streamName, (p, r, a, s) => {
+        const name = streamRoleNameFor(p, deliveryStreamArnFor(r, a, s));
+        expect(name.length).toBeLessThanOrEqual(64);
+        expect(name).toMatch(IAM_ROLE_NAME);
+        expect(streamRoleNameFor(p, deliveryStreamArnFor(r, a, s))).toBe(name);
+      }),
+    );
+  });
+
+  it("is distinct, case-insensitively, for distinct streams (name, region or account)", () => {
+    fc.assert(
+      fc.property(region, account, streamName, region, account, streamName, (r1, a1, s1, r2, a2, s2) => {
+        fc.pre(r1 !== r2 || a1 !== a2 || s1 !== s2);
+        expect(streamRoleNameFor("ses-firehose", deliveryStreamArnFor(r1, a1, s1)).toLowerCase()).not.toBe(
+          streamRoleNameFor("ses-firehose", deliveryStreamArnFor(r2, a2, s2)).toLowerCase(),
+        );
+      }),
+    );
+  });
+
+  it("never equals, case-insensitively, a configuration set's role name: the two scopes never collide", () => {
+    fc.assert(
+      fc.property(prefix, region, setName, streamName, (p, r, n, s) => {
+        const setRole = roleNameFor(p, r, n);
+        expect(streamRoleNameFor(p, deliveryStreamArnFor(r, "111122223333", s)).toLowerCase()).not.toBe(
+          setRole.toLowerCase(),
+        );
+        expect(isStreamRoleName(p, setRole)).toBe(false);
+      }),
+    );
+  });
+
+  it("a set named like a stream role still gets a set role (set names cannot contain '.')", () => {
+    expect(isStreamRoleName("ses-firehose", roleNameFor("ses-firehose", "eu-west-1", "stream-events"))).toBe(
+      false,
+    );
+  });
+});
+
 describe("partitions and ARNs", () => {
   it.each([
     ["us-east-1", "aws"],
@@ -144,6 +215,12 @@ describe("partitions and ARNs", () => {
     ["us-isob-east-1", "aws-iso-b"],
   ])("puts %s in partition %s", (r, partition) => {
     expect(partitionFor(r)).toBe(partition);
+  });
+
+  it("builds the pattern of every configuration set of one account and region", () => {
+    expect(configurationSetArnPatternFor("cn-north-1", "111122223333")).toBe(
+      "arn:aws-cn:ses:cn-north-1:111122223333:configuration-set/*",
+    );
   });
 
   it("builds the role, configuration set and stream ARNs", () => {

@@ -7,6 +7,7 @@ import {
   parsePolicyDocument,
   permissionsPolicyFor,
   policiesEquivalent,
+  streamTrustPolicyFor,
   trustPolicyFor,
 } from "../../shared/policies";
 import { documentedPolicies } from "../support/documented-policies";
@@ -17,6 +18,7 @@ const SET = "marketing";
 const STREAM_ARN = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/email-events`;
 const SET_ARN = `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${SET}`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ses-firehose-autowire/ses-firehose-marketing-0a1b2c3d`;
+const STREAM_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/ses-firehose-autowire/ses-firehose.stream.email-events-0a1b2c3d`;
 
 /** The documentation's example with its placeholders filled in, as a fresh copy. */
 function documented(policy: "trustPolicy" | "permissionsPolicy", streamName = "email-events"): unknown {
@@ -40,6 +42,26 @@ describe("the policies are the AWS documentation's, placeholders filled", () => 
     // Assess
     expect(JSON.stringify(permissions)).toBe(JSON.stringify(documented("permissionsPolicy")));
     expect(INLINE_POLICY_NAME).toBe("firehose-put-record-batch");
+  });
+
+  it("builds the delivery-stream role's trust policy as the documented one, aws:SourceArn widened by ArnLike", () => {
+    // Prepare: the documentation's trust policy, its SourceArn moved from StringEquals to ArnLike with "*" as the set
+    const expected = documented("trustPolicy") as {
+      Statement: { Condition: Record<string, Record<string, string>> }[];
+    };
+    const condition = expected.Statement[0]!.Condition;
+    const { "AWS:SourceArn": setArn, ...rest } = condition.StringEquals!;
+    condition.StringEquals = rest;
+    condition.ArnLike = { "AWS:SourceArn": setArn!.replace(/\/marketing$/, "/*") };
+
+    // Act
+    const trust = streamTrustPolicyFor(REGION, ACCOUNT);
+
+    // Assess
+    expect(trust).toEqual(expected);
+    expect(streamTrustPolicyFor("cn-north-1", ACCOUNT).Statement[0]?.Condition?.ArnLike).toEqual({
+      "AWS:SourceArn": `arn:aws-cn:ses:cn-north-1:${ACCOUNT}:configuration-set/*`,
+    });
   });
 
   it("uses the partition of the region in the configuration set ARN", () => {
@@ -126,6 +148,51 @@ describe("policies compare semantically, as IAM returns them", () => {
   ])("tells a trust policy with %s apart", (_, drifted) => {
     // Act / Assess
     expect(policiesEquivalent(encodeURIComponent(JSON.stringify(drifted)), trust)).toBe(false);
+  });
+
+  it("compares a delivery-stream role's ArnLike trust policy as IAM returns it", () => {
+    // Prepare: URL-encoded, operators and keys reordered, the condition key lower-cased, values as lists
+    const stream = streamTrustPolicyFor(REGION, ACCOUNT);
+    const asIamReturnsIt = encodeURIComponent(
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Condition: {
+              ArnLike: { "aws:sourcearn": [`arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/*`] },
+              StringEquals: { "aws:SourceAccount": [ACCOUNT] },
+            },
+            Principal: { Service: "ses.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Effect: "Allow",
+          },
+        ],
+      }),
+    );
+
+    // Act / Assess
+    expect(policiesEquivalent(asIamReturnsIt, stream)).toBe(true);
+  });
+
+  it.each([
+    ["the configuration set's own trust policy", trustPolicyFor(REGION, ACCOUNT, SET)],
+    ["another region", streamTrustPolicyFor("us-east-1", ACCOUNT)],
+    ["another account", streamTrustPolicyFor(REGION, "444455556666")],
+    [
+      "StringLike instead of ArnLike",
+      JSON.parse(JSON.stringify(streamTrustPolicyFor(REGION, ACCOUNT)).replace('"ArnLike"', '"StringLike"')),
+    ],
+    [
+      "no aws:SourceAccount",
+      JSON.parse(
+        JSON.stringify(streamTrustPolicyFor(REGION, ACCOUNT)).replace(/"StringEquals":\{[^}]*\},/, ""),
+      ),
+    ],
+  ])("tells a delivery-stream trust policy with %s apart", (_, drifted) => {
+    // Act / Assess
+    expect(
+      policiesEquivalent(encodeURIComponent(JSON.stringify(drifted)), streamTrustPolicyFor(REGION, ACCOUNT)),
+    ).toBe(false);
   });
 
   it("tells a permissions policy for another stream apart", () => {
@@ -300,19 +367,24 @@ describe("policies compare semantically, as IAM returns them", () => {
 
 type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
-async function assumeRole(principal: string, context: Record<string, string>): Promise<Decision> {
+async function assumeRole(
+  principal: string,
+  context: Record<string, string>,
+  trust = trustPolicyFor(REGION, ACCOUNT, SET),
+  roleArn = ROLE_ARN,
+): Promise<Decision> {
   const result = await runSimulation(
     {
       request: {
         principal,
         action: "sts:AssumeRole",
-        resource: { resource: ROLE_ARN, accountId: ACCOUNT },
+        resource: { resource: roleArn, accountId: ACCOUNT },
         contextVariables: context,
       },
       identityPolicies: [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: trustPolicyFor(REGION, ACCOUNT, SET),
+      resourcePolicy: trust,
     },
     {},
   );
@@ -392,6 +464,92 @@ describe("the trust policy, evaluated by @cloud-copilot/iam-simulate", () => {
     // Assess
     expect(decision).toBe(expected);
   });
+});
+
+describe("the delivery-stream role's trust policy, evaluated by @cloud-copilot/iam-simulate", () => {
+  const assumeStreamRole = (principal: string, context: Record<string, string>) =>
+    assumeRole(principal, context, streamTrustPolicyFor(REGION, ACCOUNT), STREAM_ROLE_ARN);
+  const setArn = (name: string, region = REGION, account = ACCOUNT) =>
+    `arn:aws:ses:${region}:${account}:configuration-set/${name}`;
+
+  it.each(["marketing", "transactional", "tenant-0042", "A_b-9", "x".repeat(64)])(
+    "lets SES assume it for any configuration set of this account and region: %s",
+    async (name) => {
+      // Act
+      const decision = await assumeStreamRole("ses.amazonaws.com", {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": setArn(name),
+      });
+
+      // Assess
+      expect(decision).toBe("Allowed");
+    },
+  );
+
+  // Each denial next to its allowed twin: the same request with only the one thing that makes it wrong changed.
+  const allowed = {
+    principal: "ses.amazonaws.com",
+    context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": setArn("tenant-1") },
+  };
+  it.each([
+    {
+      denied: "another account (its aws:SourceAccount and its set's ARN)",
+      principal: "ses.amazonaws.com",
+      context: {
+        "aws:SourceAccount": "444455556666",
+        "aws:SourceArn": setArn("tenant-1", REGION, "444455556666"),
+      },
+    },
+    {
+      denied: "another account's set, claimed with this account as the source account",
+      principal: "ses.amazonaws.com",
+      context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": setArn("tenant-1", REGION, "444455556666") },
+    },
+    {
+      denied: "a configuration set of another region",
+      principal: "ses.amazonaws.com",
+      context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": setArn("tenant-1", "us-east-1") },
+    },
+    {
+      denied: "another SES resource type of this account and region (an identity)",
+      principal: "ses.amazonaws.com",
+      context: {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": `arn:aws:ses:${REGION}:${ACCOUNT}:identity/example.com`,
+      },
+    },
+    {
+      denied: "another service, with SES's own context",
+      principal: "sns.amazonaws.com",
+      context: allowed.context,
+    },
+    {
+      denied: "a user of the same account",
+      principal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      context: allowed.context,
+    },
+    {
+      denied: "a request without aws:SourceArn",
+      principal: "ses.amazonaws.com",
+      context: { "aws:SourceAccount": ACCOUNT },
+    },
+    {
+      denied: "a request without aws:SourceAccount",
+      principal: "ses.amazonaws.com",
+      context: { "aws:SourceArn": setArn("tenant-1") },
+    },
+  ])(
+    "denies $denied, and allows its twin from SES for this account's set",
+    async ({ principal, context }) => {
+      // Act
+      const twin = await assumeStreamRole(allowed.principal, allowed.context);
+      const decision = await assumeStreamRole(principal, context);
+
+      // Assess
+      expect(twin).toBe("Allowed");
+      expect(decision).toBe("ImplicitlyDenied");
+    },
+  );
 });
 
 describe("the permissions policy, evaluated by @cloud-copilot/iam-simulate", () => {

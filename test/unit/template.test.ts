@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
-import { loadConfig } from "../../shared/config";
+import { parseBackfillPayload } from "../../shared/backfill-run";
+import { loadConfig, ROLE_SCOPES } from "../../shared/config";
 import {
   ANSWER_RESERVE_MS,
   CLEANUP_STOP_MARGIN_MS,
@@ -43,6 +44,7 @@ const CONTRACT_VARIABLES = [
   "PERMISSIONS_BOUNDARY_ARN",
   "PROPAGATION_TIMEOUT_SECONDS",
   "SES_REQUESTS_PER_SECOND",
+  "ROLE_SCOPE",
 ];
 
 // ------------------------------------------------------------------ specification check (CloudFormation + SAM)
@@ -388,6 +390,17 @@ describe("parameters", () => {
     expect(() => loadConfig({ [variable]: value })).toThrow(variable);
   });
 
+  it("RoleScope allows exactly the scopes the functions accept, and each one configures them", () => {
+    expect(template.Parameters.RoleScope!.AllowedValues).toEqual([...ROLE_SCOPES]);
+    for (const scope of ROLE_SCOPES) {
+      const variables = resolve(
+        withParameters({ RoleScope: scope }),
+        (template.Globals.Function.Environment as { Variables: unknown }).Variables,
+      ) as Record<string, string>;
+      expect(loadConfig(variables).roleScope).toBe(scope);
+    }
+  });
+
   it("ReconcileSchedule accepts empty (no schedule) or a schedule expression", () => {
     const pattern = new RegExp(String(template.Parameters.ReconcileSchedule!.AllowedPattern));
     expect(["", "rate(1 day)", "cron(0 3 * * ? *)"].every((value) => pattern.test(value))).toBe(true);
@@ -537,7 +550,11 @@ describe("the periodic reconcile", () => {
     const rule = template.Resources.ReconcileScheduleRule!.Properties as {
       Targets: { Input: string; DeadLetterConfig: unknown }[];
     };
-    expect(JSON.parse(rule.Targets[0]!.Input)).toEqual({ dryRun: false });
+    // A full audit: only a run that lists every set may delete a delivery-stream role no destination names.
+    expect(parseBackfillPayload(JSON.parse(rule.Targets[0]!.Input))).toEqual({
+      dryRun: false,
+      discovery: "list",
+    });
     expect(rule.Targets[0]!.DeadLetterConfig).toBeDefined();
   });
 });
