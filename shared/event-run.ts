@@ -277,8 +277,9 @@ function eventIdOf(event: unknown): string {
 
 /**
  * Handles one EventBridge event for the given CloudTrail event names (and "Tag Change on Resource" when listed):
- * failed calls, other event kinds and other regions/accounts are ignored; an event without an extractable name or
- * with a failed reconcile throws.
+ * failed calls, other event kinds and other regions/accounts are ignored; the sets it names are queued for
+ * ReconcileFunction when `deps.queue` is set, else reconciled here. An event without an extractable name, whose sets
+ * could not all be queued, or with a failed inline reconcile throws.
  */
 export async function reconcileFromEvent(
   event: unknown,

@@ -121,6 +121,14 @@ describe("an event's sets go to the reconcile queue", () => {
     expect(queued().map(({ body }) => body.configurationSet)).toEqual(names);
   });
 
+  it("queues a set named twice in one event once (SendMessageBatch refuses repeated entry IDs)", async () => {
+    const event = fixtureEvent("tagging-api-tag-resources");
+    const arn = `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/marketing`;
+    event.detail.requestParameters = { resourceARNList: [arn, arn], tags: { "ses-firehose": "enabled" } };
+    await handlers.tagged(event as never, context);
+    expect(queued().map(({ Id }) => Id)).toEqual(["marketing"]);
+  });
+
   it("gives a hand-made event without an id a fresh deduplication ID on each delivery", async () => {
     const event = fixtureEvent("tag-resource");
     delete event.id;
