@@ -127,7 +127,6 @@ export async function ensureEventDestination(
   return "updated";
 }
 
-/** Deletes our destination if the set has it; one already gone counts as done. */
 /** Deletes our destination by name; NotFound (no such set, or no such destination) means there is nothing to do. */
 export async function deleteOurDestination(run: Run): Promise<void> {
   const { config, sesv2, logger } = run.deps;

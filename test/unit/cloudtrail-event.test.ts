@@ -43,6 +43,41 @@ describe("parseCloudTrailEvent", () => {
     expect(call.requestParameters).toEqual({});
   });
 
+  it("reads the region from the envelope when the CloudTrail record has no awsRegion", () => {
+    // Prepare
+    const event = fixtureEvent("create-v1");
+    delete event.detail.awsRegion;
+    // Act
+    const call = parseCloudTrailEvent(event);
+    // Assess
+    expect(call.region).toBe("us-east-1");
+  });
+
+  it.each([
+    ["empty", ""],
+    ["not a string", 7],
+  ])(
+    "takes an envelope region or account that is %s as absent (region from detail.awsRegion)",
+    (_, value) => {
+      // Prepare
+      const event = { ...fixtureEvent("create-v1"), region: value, account: value };
+      event.detail.awsRegion = "eu-west-1";
+      // Act
+      const call = parseCloudTrailEvent(event);
+      // Assess
+      expect(call).toMatchObject({ region: "eu-west-1", account: undefined });
+    },
+  );
+
+  it("says in full what was wrong and what is accepted", () => {
+    expect(() => parseCloudTrailEvent({ ...fixtureEvent("create-v1"), source: "" })).toThrow(
+      new MalformedEventError(
+        'The event has no "source" or no "detail" object: expected an EventBridge event with "detail-type": ' +
+          '"AWS API Call via CloudTrail", a "source" and a "detail" object carrying "eventSource" and "eventName".',
+      ),
+    );
+  });
+
   it.each([
     ["a string", "not an event", /not an object/],
     ["null", null, /not an object/],
@@ -53,9 +88,26 @@ describe("parseCloudTrailEvent", () => {
     ],
     ["no source", { ...fixtureEvent("create-v1"), source: undefined }, /no "source"/],
     ["a detail that is a list", { ...fixtureEvent("create-v1"), detail: [] }, /no "detail" object/],
+    ["an empty source", { ...fixtureEvent("create-v1"), source: "" }, /no "source"/],
+    ["a source that is not a string", { ...fixtureEvent("create-v1"), source: 7 }, /no "source"/],
     [
       "no eventName",
       { ...fixtureEvent("create-v1"), detail: { eventSource: "ses.amazonaws.com" } },
+      /no "eventSource" or "eventName"/,
+    ],
+    [
+      "no eventSource",
+      { ...fixtureEvent("create-v1"), detail: { eventName: "CreateConfigurationSet" } },
+      /no "eventSource" or "eventName"/,
+    ],
+    [
+      "an empty eventName",
+      { ...fixtureEvent("create-v1"), detail: { eventSource: "ses.amazonaws.com", eventName: "" } },
+      /no "eventSource" or "eventName"/,
+    ],
+    [
+      "an eventSource that is not a string",
+      { ...fixtureEvent("create-v1"), detail: { eventSource: ["ses"], eventName: "CreateConfigurationSet" } },
       /no "eventSource" or "eventName"/,
     ],
   ])("rejects %s with a message saying what is accepted", (_label, event, message) => {
@@ -102,6 +154,29 @@ describe("configurationSetNamesFrom", () => {
     expect(found.names).toEqual(["marketing"]);
     expect(found.ignored).toHaveLength(3);
     expect(found.ignored[0]).toMatch(/another region or account/);
+  });
+
+  it.each(["resourceARN", "ResourceARN"])(
+    "reads a configuration-set ARN spelled %s like resourceArn",
+    (key) => {
+      expect(
+        namesOf(withParameters({ [key]: "arn:aws:ses:us-east-1:111122223333:configuration-set/marketing" })),
+      ).toEqual({ names: ["marketing"], ignored: [] });
+    },
+  );
+
+  it.each([
+    ["aws-cn", "cn-north-1"],
+    ["aws-us-gov", "us-gov-west-1"],
+  ])("finds a configuration set in the %s partition", (partition, region) => {
+    // Prepare
+    const event = withParameters({
+      resourceArn: `arn:${partition}:ses:${region}:111122223333:configuration-set/marketing`,
+    });
+    // Act
+    const found = configurationSetNamesFrom(parseCloudTrailEvent(event), { ...scope, region });
+    // Assess
+    expect(found).toEqual({ names: ["marketing"], ignored: [] });
   });
 
   it("collects every place a name can be, without duplicates", () => {
@@ -159,10 +234,39 @@ describe("configurationSetNamesFrom", () => {
       /resourceARNList is not a list of ARNs/,
     ],
     ["an empty resourceARNList", { resourceARNList: [] }, /No configuration set name/],
+    [
+      "a resourceARNList item that is not a string",
+      { resourceARNList: ["arn:aws:ses:us-east-1:111122223333:configuration-set/a", 7] },
+      "The event's requestParameters.resourceARNList[1] is not a string: expected an ARN.",
+    ],
   ])("treats %s as a malformed event", (_label, parameters, message) => {
     const event = withParameters(parameters);
     expect(() => namesOf(event)).toThrow(MalformedEventError);
     expect(() => namesOf(event)).toThrow(message);
+  });
+
+  it.each([
+    "see arn:aws:ses:us-east-1:111122223333:configuration-set/marketing",
+    "arn:aws:ses:us-east-1:111122223333:configuration-set/marketing\nother",
+    "see arn:aws:s3:::some-bucket",
+    "arn:aws:s3:::some-bucket\nother",
+  ])(
+    "treats a resourceArn with text around the ARN (%j) as malformed, never reading a name from it",
+    (arn) => {
+      expect(() => namesOf(withParameters({ resourceArn: arn }))).toThrow(
+        new MalformedEventError(`The event's requestParameters.resourceArn "${arn}" is not an ARN.`),
+      );
+    },
+  );
+
+  it("says in full where a name is expected when there is none", () => {
+    expect(() => namesOf(withParameters({ tags: { "ses-firehose": "enabled" } }))).toThrow(
+      new MalformedEventError(
+        "No configuration set name in the TagResource event: expected requestParameters.configurationSetName, " +
+          "requestParameters.configurationSet.name, a configuration-set resourceArn or resourceARNList " +
+          "(arn:aws:ses:us-east-1:111122223333:configuration-set/<name>), in lowerCamelCase or PascalCase.",
+      ),
+    );
   });
 });
 

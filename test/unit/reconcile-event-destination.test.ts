@@ -1,11 +1,14 @@
 // Core layer tests: our SES event destination (shared/event-destination.ts) through reconcile — create, repair, limits, IAM propagation.
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, DeleteRoleCommand } from "@aws-sdk/client-iam";
 import {
   AlreadyExistsException,
   BadRequestException,
   CreateConfigurationSetEventDestinationCommand,
   GetConfigurationSetEventDestinationsCommand,
   LimitExceededException,
+  NotFoundException,
+  SESv2ServiceException,
+  TooManyRequestsException,
   UpdateConfigurationSetEventDestinationCommand,
   type EventDestination,
 } from "@aws-sdk/client-sesv2";
@@ -125,16 +128,21 @@ describe("bad input fails the set clearly and creates nothing", () => {
   });
 });
 
+/** An opted-in set with our role, whose destination list is empty at first and then holds `destination`. */
+function givenDestinationCreatedMeanwhile(destination: EventDestination): void {
+  world.givenSet({ "ses-firehose": "enabled" });
+  world.givenStream();
+  world.ses
+    .on(GetConfigurationSetEventDestinationsCommand)
+    .resolvesOnce({ EventDestinations: [] })
+    .resolves({ EventDestinations: [destination] });
+  world.givenRole(world.ourRole());
+}
+
 describe("concurrent reconciles of one set converge without an error", () => {
   it("reads back a destination created meanwhile and leaves it when it is right", async () => {
     // Prepare
-    world.givenSet({ "ses-firehose": "enabled" });
-    world.givenStream();
-    world.ses
-      .on(GetConfigurationSetEventDestinationsCommand)
-      .resolvesOnce({ EventDestinations: [] })
-      .resolves({ EventDestinations: [world.ourDestination()] });
-    world.givenRole(world.ourRole());
+    givenDestinationCreatedMeanwhile(world.ourDestination());
     world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new AlreadyExistsException({ message: "exists", $metadata: {} }));
@@ -149,13 +157,7 @@ describe("concurrent reconciles of one set converge without an error", () => {
 
   it("updates a destination created meanwhile when it differs", async () => {
     // Prepare
-    world.givenSet({ "ses-firehose": "enabled" });
-    world.givenStream();
-    world.ses
-      .on(GetConfigurationSetEventDestinationsCommand)
-      .resolvesOnce({ EventDestinations: [] })
-      .resolves({ EventDestinations: [world.ourDestination({ Enabled: false })] });
-    world.givenRole(world.ourRole());
+    givenDestinationCreatedMeanwhile(world.ourDestination({ Enabled: false }));
     world.ses
       .on(CreateConfigurationSetEventDestinationCommand)
       .rejects(new AlreadyExistsException({ message: "exists", $metadata: {} }));
@@ -183,6 +185,90 @@ describe("concurrent reconciles of one set converge without an error", () => {
       outcome: "failed",
       error: "CreateConfigurationSetEventDestination failed with AlreadyExistsException: exists",
     });
+  });
+});
+
+describe("a create SES refuses for a reason other than a concurrent create", () => {
+  it.each([
+    new TooManyRequestsException({ message: "Too many requests.", $metadata: {} }),
+    new NotFoundException({ message: `Configuration set <${world.SET}> does not exist.`, $metadata: {} }),
+  ])("fails the set with $name and does not take a destination seen afterwards as ours", async (refusal) => {
+    // Prepare: a destination with our name shows up after the refused create (another writer, or a stale read)
+    givenDestinationCreatedMeanwhile(world.ourDestination());
+    world.ses.on(CreateConfigurationSetEventDestinationCommand).rejects(refusal);
+
+    // Act
+    const entry = await reconcile(world.SET, world.depsWith());
+
+    // Assess: the backfill retries a throttled set by its errorName, so the failure must not turn into success
+    expect(entry).toEqual({
+      configurationSet: world.SET,
+      outcome: "failed",
+      actions: [],
+      error: `CreateConfigurationSetEventDestination failed with ${refusal.name}: ${refusal.message}`,
+      errorName: refusal.name,
+    });
+    expect(world.ses).toHaveReceivedCommandTimes(GetConfigurationSetEventDestinationsCommand, 1);
+    expect(world.ses).not.toHaveReceivedCommand(UpdateConfigurationSetEventDestinationCommand);
+  });
+});
+
+describe("reading the set's destinations", () => {
+  const accessDenied = () =>
+    new SESv2ServiceException({
+      name: "AccessDeniedException",
+      $fault: "client",
+      message: "User is not authorized to perform: ses:GetConfigurationSetEventDestinations",
+      $metadata: {},
+    });
+  const expectedError =
+    "GetConfigurationSetEventDestinations failed with AccessDeniedException: " +
+    "User is not authorized to perform: ses:GetConfigurationSetEventDestinations";
+
+  it("asks SES for the destinations of the set being reconciled", async () => {
+    // Prepare
+    world.givenCorrectlyWiredSet();
+
+    // Act
+    const entry = await reconcile(world.SET, world.depsWith());
+
+    // Assess
+    expect(entry.outcome).toBe("unchanged");
+    expect(world.ses).toHaveReceivedCommandWith(GetConfigurationSetEventDestinationsCommand, {
+      ConfigurationSetName: world.SET,
+    });
+  });
+
+  it("names the read when it fails on an opted-in set, before any role is created", async () => {
+    // Prepare
+    world.givenSet({ "ses-firehose": "enabled" });
+    world.givenStream();
+    world.givenRole(undefined);
+    world.ses.on(GetConfigurationSetEventDestinationsCommand).rejects(accessDenied());
+
+    // Act
+    const entry = await reconcile(world.SET, world.depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "failed", actions: [], error: expectedError });
+    expect(world.writesSent()).toEqual([]);
+  });
+
+  it("names the read when it fails on an opted-out set, and keeps the role our destination may still use", async () => {
+    // Prepare
+    world.givenSet({ "ses-firehose": "disabled" });
+    world.givenRole(world.ourRole());
+    world.ses.on(GetConfigurationSetEventDestinationsCommand).rejects(accessDenied());
+
+    // Act
+    const entry = await reconcile(world.SET, world.depsWith());
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "failed", actions: [], error: expectedError });
+    expect(world.ses).toHaveReceivedCommandWith(GetConfigurationSetEventDestinationsCommand, {
+      ConfigurationSetName: world.SET,
+    });
+    expect(world.iam).not.toHaveReceivedCommand(DeleteRoleCommand);
   });
 });
 
