@@ -121,17 +121,20 @@ function expire(queue: QueueRecord, now: number): void {
 }
 
 /** The FIFO deduplication ID of a message: the given one, or the SHA-256 of the body with content-based deduplication. */
-function deduplicationKey(queue: QueueRecord, message: NewMessage): string | undefined {
+function deduplicationIdOf(queue: QueueRecord, message: NewMessage): string | undefined {
   if (!queue.settings.fifo) return undefined;
-  const id = message.deduplicationId ?? createHash("sha256").update(message.body, "utf8").digest("hex");
-  return queue.settings.deduplicationScope === "messageGroup" ? `${message.groupId ?? ""}\u0000${id}` : id;
+  return message.deduplicationId ?? createHash("sha256").update(message.body, "utf8").digest("hex");
 }
 
 /** Enqueues a validated message (see the service for validation); a FIFO duplicate is accepted and dropped. */
 export function enqueue(queue: QueueRecord, message: NewMessage, now: number): SendOutcome {
   expire(queue, now);
   const md5OfBody = md5Hex(message.body);
-  const key = deduplicationKey(queue, message);
+  const deduplicationId = deduplicationIdOf(queue, message);
+  const key =
+    deduplicationId === undefined || queue.settings.deduplicationScope !== "messageGroup"
+      ? deduplicationId
+      : `${message.groupId ?? ""}\u0000${deduplicationId}`;
   const seen = key === undefined ? undefined : queue.deduplication.get(key);
   if (seen !== undefined) {
     return {
@@ -146,9 +149,7 @@ export function enqueue(queue: QueueRecord, message: NewMessage, now: number): S
     body: message.body,
     md5OfBody,
     groupId: message.groupId,
-    deduplicationId: queue.settings.fifo
-      ? (message.deduplicationId ?? createHash("sha256").update(message.body, "utf8").digest("hex"))
-      : undefined,
+    deduplicationId,
     sequenceNumber,
     sentAt: now,
     availableAt: now + delayMs,

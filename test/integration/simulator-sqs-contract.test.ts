@@ -213,6 +213,22 @@ describe("sending (SQS API reference: SendMessage, SendMessageBatch)", () => {
     expect(bodies(await receive(url))).toEqual(["after the interval"]);
   });
 
+  it("deduplicates on the body's SHA-256 with ContentBasedDeduplication, unless an ID is given", async () => {
+    // CreateQueue ContentBasedDeduplication: "Amazon SQS uses a SHA-256 hash to generate the MessageDeduplicationId
+    // using the body of the message"; "your MessageDeduplicationId overrides the generated one".
+    const url = await fifoQueue({ ContentBasedDeduplication: "true" });
+    const send = (extra: { MessageDeduplicationId?: string } = {}) =>
+      sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "same", MessageGroupId: "g", ...extra }));
+    const first = await send();
+    expect((await send()).MessageId).toBe(first.MessageId);
+    await send({ MessageDeduplicationId: "explicit" });
+    const received = await receive(url);
+    expect(received.map((m) => m.Attributes?.MessageDeduplicationId)).toEqual([
+      createHash("sha256").update("same").digest("hex"),
+      "explicit",
+    ]);
+  });
+
   it("reports entries a batch cannot send per entry and refuses more than 10 entries", async () => {
     const url = await fifoQueue();
     const answer = await sqs.send(
