@@ -263,10 +263,19 @@ describe("functions", () => {
     }
   });
 
-  it("BackfillFunction may run 15 minutes, one at a time", () => {
+  it("BackfillFunction may run 15 minutes, one at a time unless ReserveBackfillConcurrency=false", () => {
     expect(template.Resources.BackfillFunction?.Properties).toMatchObject({
       Timeout: 900,
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: {
+        "Fn::If": ["ReservesBackfillConcurrency", 1, { Ref: "AWS::NoValue" }],
+      },
+    });
+    expect(template.Parameters?.ReserveBackfillConcurrency).toMatchObject({
+      Default: "true",
+      AllowedValues: ["true", "false"],
+    });
+    expect(template.Conditions?.ReservesBackfillConcurrency).toEqual({
+      "Fn::Equals": [{ Ref: "ReserveBackfillConcurrency" }, "true"],
     });
   });
 
