@@ -6,11 +6,22 @@ import { PluginKind, declareValuePlugin } from "@stryker-mutator/api/plugin";
 
 const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 
-/** True for `logger.info(...)`, `deps.logger.warn(...)`, `run.deps.logger.error(...)` and the like. */
+/** A log level: `.warn`, or chosen by a condition between two levels, `[expected ? "warn" : "error"]`. */
+function isLogLevel(property, computed) {
+  if (!computed) return property.type === "Identifier" && LOG_LEVELS.has(property.name);
+  return (
+    property.type === "ConditionalExpression" &&
+    [property.consequent, property.alternate].every(
+      (branch) => branch.type === "StringLiteral" && LOG_LEVELS.has(branch.value),
+    )
+  );
+}
+
+/** True for `logger.info(...)`, `deps.logger.warn(...)`, `run.deps.logger[level](...)` and the like. */
 function isLoggerCall(node) {
   if (node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return false;
-  const { object, property } = node.callee;
-  if (property.type !== "Identifier" || !LOG_LEVELS.has(property.name)) return false;
+  const { object, property, computed } = node.callee;
+  if (!isLogLevel(property, computed)) return false;
   const receiver = object.type === "MemberExpression" ? object.property : object;
   return receiver.type === "Identifier" && receiver.name === "logger";
 }

@@ -247,6 +247,32 @@ describe("ROLE_SCOPE=delivery-stream", () => {
     expect(JSON.parse(update.PolicyDocument!)).toEqual(streamTrustPolicyFor(REGION, ACCOUNT));
   });
 
+  it("repoints our destination that someone turned into another kind (no Firehose part) to the stream's role", async () => {
+    // Prepare
+    givenOptedIn();
+    givenDestinations({
+      Name: "ses-firehose-autowire",
+      Enabled: true,
+      MatchingEventTypes: [...ALL_EVENT_TYPES],
+      SnsDestination: { TopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:mail` },
+    });
+    givenRoles(streamRole());
+    ses.on(UpdateConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(SET, deps("delivery-stream"), {
+      deliveryStreams: createDeliveryStreamCache(),
+    });
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateConfigurationSetEventDestination"] });
+    expect(
+      ses.commandCalls(UpdateConfigurationSetEventDestinationCommand)[0]!.args[0].input.EventDestination
+        ?.KinesisFirehoseDestination,
+    ).toEqual({ IamRoleArn: arnOf(STREAM_ROLE), DeliveryStreamArn: STREAM_ARN });
+    expect(sent()).not.toContain(`GetRole ${SET_ROLE}`);
+  });
+
   it("leaves a stream-named role without our marks untouched and fails clearly", async () => {
     // Prepare
     givenOptedIn();
