@@ -150,7 +150,11 @@ describe("ROLE_SCOPE=delivery-stream", () => {
       deliveryStreamArn: STREAM_ARN,
     });
     const created = iam.commandCalls(CreateRoleCommand)[0]!.args[0].input;
-    expect(created).toMatchObject({ RoleName: STREAM_ROLE, Path: PATH });
+    expect(created).toMatchObject({
+      RoleName: STREAM_ROLE,
+      Path: PATH,
+      Description: `Lets the SES configuration sets of ${REGION} publish events to Kinesis Data Firehose stream email-events.`,
+    });
     expect(JSON.parse(created.AssumeRolePolicyDocument!)).toEqual(streamTrustPolicyFor(REGION, ACCOUNT));
     expect(created.Tags).toEqual([
       { Key: "managed-by", Value: "ses-firehose-autowire" },

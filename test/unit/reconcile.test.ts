@@ -55,6 +55,7 @@ describe("a configuration set that opts in for the first time", () => {
       RoleName: world.roleName,
       Path: "/ses-firehose-autowire/",
       PermissionsBoundary: world.BOUNDARY_ARN,
+      Description: `Lets SES configuration set ${world.SET} (${world.REGION}) publish events to Kinesis Data Firehose.`,
       Tags: expect.arrayContaining([
         { Key: "managed-by", Value: "ses-firehose-autowire" },
         { Key: "ses-configuration-set", Value: world.SET },
