@@ -6,15 +6,9 @@ import { PluginKind, declareValuePlugin } from "@stryker-mutator/api/plugin";
 
 const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 
-/** A log level: `.warn`, or chosen by a condition between two levels, `[expected ? "warn" : "error"]`. */
+/** A log level: `.warn`, or computed, `[expected ? "warn" : "error"]` (which Stryker may have mutated already). */
 function isLogLevel(property, computed) {
-  if (!computed) return property.type === "Identifier" && LOG_LEVELS.has(property.name);
-  return (
-    property.type === "ConditionalExpression" &&
-    [property.consequent, property.alternate].every(
-      (branch) => branch.type === "StringLiteral" && LOG_LEVELS.has(branch.value),
-    )
-  );
+  return computed || (property.type === "Identifier" && LOG_LEVELS.has(property.name));
 }
 
 /** True for `logger.info(...)`, `deps.logger.warn(...)`, `run.deps.logger[level](...)` and the like. */
