@@ -6,11 +6,16 @@ import { PluginKind, declareValuePlugin } from "@stryker-mutator/api/plugin";
 
 const LOG_LEVELS = new Set(["debug", "info", "warn", "error"]);
 
-/** True for `logger.info(...)`, `deps.logger.warn(...)`, `run.deps.logger.error(...)` and the like. */
+/** A log level: `.warn`, or computed, `[expected ? "warn" : "error"]` (which Stryker may have mutated already). */
+function isLogLevel(property, computed) {
+  return computed || (property.type === "Identifier" && LOG_LEVELS.has(property.name));
+}
+
+/** True for `logger.info(...)`, `deps.logger.warn(...)`, `run.deps.logger[level](...)` and the like. */
 function isLoggerCall(node) {
   if (node.type !== "CallExpression" || node.callee.type !== "MemberExpression") return false;
-  const { object, property } = node.callee;
-  if (property.type !== "Identifier" || !LOG_LEVELS.has(property.name)) return false;
+  const { object, property, computed } = node.callee;
+  if (!isLogLevel(property, computed)) return false;
   const receiver = object.type === "MemberExpression" ? object.property : object;
   return receiver.type === "Identifier" && receiver.name === "logger";
 }

@@ -150,7 +150,11 @@ describe("ROLE_SCOPE=delivery-stream", () => {
       deliveryStreamArn: STREAM_ARN,
     });
     const created = iam.commandCalls(CreateRoleCommand)[0]!.args[0].input;
-    expect(created).toMatchObject({ RoleName: STREAM_ROLE, Path: PATH });
+    expect(created).toMatchObject({
+      RoleName: STREAM_ROLE,
+      Path: PATH,
+      Description: `Lets the SES configuration sets of ${REGION} publish events to Kinesis Data Firehose stream email-events.`,
+    });
     expect(JSON.parse(created.AssumeRolePolicyDocument!)).toEqual(streamTrustPolicyFor(REGION, ACCOUNT));
     expect(created.Tags).toEqual([
       { Key: "managed-by", Value: "ses-firehose-autowire" },
@@ -245,6 +249,32 @@ describe("ROLE_SCOPE=delivery-stream", () => {
     const update = iam.commandCalls(UpdateAssumeRolePolicyCommand)[0]!.args[0].input;
     expect(update.RoleName).toBe(STREAM_ROLE);
     expect(JSON.parse(update.PolicyDocument!)).toEqual(streamTrustPolicyFor(REGION, ACCOUNT));
+  });
+
+  it("repoints our destination that someone turned into another kind (no Firehose part) to the stream's role", async () => {
+    // Prepare
+    givenOptedIn();
+    givenDestinations({
+      Name: "ses-firehose-autowire",
+      Enabled: true,
+      MatchingEventTypes: [...ALL_EVENT_TYPES],
+      SnsDestination: { TopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:mail` },
+    });
+    givenRoles(streamRole());
+    ses.on(UpdateConfigurationSetEventDestinationCommand).resolves({});
+
+    // Act
+    const entry = await reconcile(SET, deps("delivery-stream"), {
+      deliveryStreams: createDeliveryStreamCache(),
+    });
+
+    // Assess
+    expect(entry).toMatchObject({ outcome: "updated", actions: ["UpdateConfigurationSetEventDestination"] });
+    expect(
+      ses.commandCalls(UpdateConfigurationSetEventDestinationCommand)[0]!.args[0].input.EventDestination
+        ?.KinesisFirehoseDestination,
+    ).toEqual({ IamRoleArn: arnOf(STREAM_ROLE), DeliveryStreamArn: STREAM_ARN });
+    expect(sent()).not.toContain(`GetRole ${SET_ROLE}`);
   });
 
   it("leaves a stream-named role without our marks untouched and fails clearly", async () => {

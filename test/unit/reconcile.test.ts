@@ -1,5 +1,9 @@
 // Core layer tests: reconcile one configuration set end to end against mocked clients (docs/architecture.md, "Reconcile").
-import { DescribeDeliveryStreamCommand, ResourceNotFoundException } from "@aws-sdk/client-firehose";
+import {
+  DescribeDeliveryStreamCommand,
+  FirehoseServiceException,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-firehose";
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
@@ -51,6 +55,7 @@ describe("a configuration set that opts in for the first time", () => {
       RoleName: world.roleName,
       Path: "/ses-firehose-autowire/",
       PermissionsBoundary: world.BOUNDARY_ARN,
+      Description: `Lets SES configuration set ${world.SET} (${world.REGION}) publish events to Kinesis Data Firehose.`,
       Tags: expect.arrayContaining([
         { Key: "managed-by", Value: "ses-firehose-autowire" },
         { Key: "ses-configuration-set", Value: world.SET },
@@ -427,6 +432,17 @@ describe("every set opted out (the stack's uninstall)", () => {
     });
     expect(world.writesSent()).toEqual([]);
   });
+  it("in a dry run plans nothing for a set without our destination: skipped, as the real uninstall would be", async () => {
+    // Prepare
+    world.givenDestinations([world.foreignDestination]);
+
+    // Act
+    const entry = await reconcile(world.SET, ...uninstall({ dryRun: true, managedRoleNames: new Set() }));
+
+    // Assess: the plan does not claim a delete the real run would not make
+    expect(entry).toEqual({ configurationSet: world.SET, outcome: "skipped", actions: [] });
+    expect(world.commandsSent()).toEqual(["GetConfigurationSetEventDestinations"]);
+  });
 });
 
 describe("bad input fails the set clearly and creates nothing", () => {
@@ -581,5 +597,33 @@ describe("unexpected and edge responses", () => {
       error: "GetConfigurationSet failed with TooManyRequestsException: Too many requests.",
       errorName: "TooManyRequestsException",
     });
+  });
+
+  it("names DescribeDeliveryStream when Firehose refuses to describe the stream, and creates nothing", async () => {
+    // Prepare
+    world.givenSet({ "ses-firehose": "email-events" });
+    world.firehose.on(DescribeDeliveryStreamCommand).rejects(
+      new FirehoseServiceException({
+        name: "AccessDeniedException",
+        $fault: "client",
+        message: "not authorized to perform: firehose:DescribeDeliveryStream",
+        $metadata: {},
+      }),
+    );
+
+    // Act
+    const entry = await reconcile(world.SET, world.depsWith());
+
+    // Assess
+    expect(entry).toEqual({
+      configurationSet: world.SET,
+      outcome: "failed",
+      actions: [],
+      error:
+        "DescribeDeliveryStream failed with AccessDeniedException: not authorized to perform: " +
+        "firehose:DescribeDeliveryStream",
+      errorName: "AccessDeniedException",
+    });
+    expect(world.iam.calls()).toHaveLength(0);
   });
 });
