@@ -8,9 +8,9 @@ import { emptyCounts, type ReportEntry } from "../../shared/report";
 import {
   ANSWER_RESERVE_MS,
   handleStackLifecycle,
-  parseLifecycleInput,
   type StackLifecycleDeps,
 } from "../../shared/stack-lifecycle";
+import { parseLifecycleInput } from "../../shared/stack-lifecycle-request";
 import { InvalidLifecycleInputError } from "../../shared/errors";
 
 const REGION = "eu-west-1";
