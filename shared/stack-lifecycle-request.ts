@@ -2,7 +2,7 @@
 // cleanup continuation) sent, its properties read and validated, and the answer built from it. No decisions here:
 // what each request does is in stack-lifecycle.ts. Request shapes are typed by @types/aws-lambda (type-only).
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import type { BackfillPayload } from "./backfill-run";
+import type { BackfillPayload } from "./backfill-payload";
 import type { CustomResourceAnswer } from "./custom-resource-response";
 import { describeError, InvalidLifecycleInputError } from "./errors";
 

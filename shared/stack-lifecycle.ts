@@ -2,7 +2,8 @@
 // changes what is wired), remove everything this stack made on Delete across invocations, and always answer once.
 // The request's parsing and the answer's text are in stack-lifecycle-request.ts; the decisions are here.
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { BackfillPayload, BackfillStep } from "./backfill-run";
+import type { BackfillPayload } from "./backfill-payload";
+import type { BackfillStep } from "./backfill-run";
 import type { CustomResourceAnswer } from "./custom-resource-response";
 import { describeError } from "./errors";
 import { OUTCOMES } from "./report";

@@ -2,12 +2,8 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
 import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
-import {
-  parseBackfillPayload,
-  runBackfillStep,
-  type BackfillProgress,
-  type BackfillReport,
-} from "../../shared/backfill-run";
+import { parseBackfillPayload } from "../../shared/backfill-payload";
+import { runBackfillStep, type BackfillProgress, type BackfillReport } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
 import { scopeFromFunctionArn } from "../../shared/event-run";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";

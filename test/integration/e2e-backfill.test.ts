@@ -1,6 +1,7 @@
 // End-to-end test (built bundles + simulator): BackfillFunction continuing itself through the simulator's Lambda
 // Invoke until done, and the CLI (dist/cli.js) as a child process: --json, --dry-run, --only, exit codes 0/1/2.
-import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
+import type { BackfillPayload } from "../../shared/backfill-payload";
+import type { BackfillProgress, BackfillReport } from "../../shared/backfill-run";
 import type { Report } from "../../shared/report";
 import {
   readWiring,

@@ -2,7 +2,8 @@
 // API and our roles name; a set tagged while the index lags is wired by its own tag event, and `--full` finds it;
 // a Lambda backfill continued across invocations reports every candidate exactly once; `all` mode still lists.
 import { TagResourceCommand } from "@aws-sdk/client-sesv2";
-import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
+import type { BackfillPayload } from "../../shared/backfill-payload";
+import type { BackfillProgress, BackfillReport } from "../../shared/backfill-run";
 import type { Report } from "../../shared/report";
 import {
   readWiring,

@@ -2,7 +2,8 @@
 // operation ends fully correct — the SDK's adaptive retry does the work, nothing is reported failed. It takes about
 // three minutes, nearly all of it waiting: throttling injected at random, whatever the request rate, keeps pushing
 // the adaptive client-side rate limiter down to its floor (real throttling eases as the rate drops).
-import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
+import type { BackfillPayload } from "../../shared/backfill-payload";
+import type { BackfillProgress, BackfillReport } from "../../shared/backfill-run";
 import {
   readWiring,
   ROLE_PATH,

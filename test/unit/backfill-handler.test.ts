@@ -2,7 +2,8 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import type { BackfillPayload, BackfillProgress, BackfillReport } from "../../shared/backfill-run";
+import type { BackfillPayload } from "../../shared/backfill-payload";
+import type { BackfillProgress, BackfillReport } from "../../shared/backfill-run";
 import { ACCOUNT, FakeAws, REGION, seedMixed, STREAM_ARN } from "../support/fake-aws";
 import { lambdaContext } from "../support/lambda-context";
 

@@ -1,11 +1,7 @@
 // Unit tests (core layer): the backfill run state — payload parsing edge cases and what a continuation carries.
 import { Logger } from "@aws-lambda-powertools/logger";
-import {
-  MAX_CARRIED_FAILURES,
-  parseBackfillPayload,
-  runBackfillStep,
-  type BackfillContinuation,
-} from "../../shared/backfill-run";
+import { parseBackfillPayload, type BackfillContinuation } from "../../shared/backfill-payload";
+import { MAX_CARRIED_FAILURES, runBackfillStep } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
 import { systemClock } from "../../shared/deps";
 import { streamRoleNameFor } from "../../shared/naming";

@@ -2,7 +2,8 @@
 // gets (status, reason, ids), the cleanup's continuation across invocations, and the answer before the deadline.
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import type { BackfillPayload, BackfillStep } from "../../shared/backfill-run";
+import type { BackfillPayload } from "../../shared/backfill-payload";
+import type { BackfillStep } from "../../shared/backfill-run";
 import type { CustomResourceAnswer } from "../../shared/custom-resource-response";
 import { emptyCounts, type ReportEntry } from "../../shared/report";
 import {

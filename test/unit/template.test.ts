@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
-import { parseBackfillPayload } from "../../shared/backfill-run";
+import { parseBackfillPayload } from "../../shared/backfill-payload";
 import { loadConfig, ROLE_SCOPES } from "../../shared/config";
 import {
   ANSWER_RESERVE_MS,
