@@ -1,23 +1,19 @@
-// Adapter layer: the body every event-driven function shares (Lambda-agnostic): scope check, queue or reconcile, log, count, fail.
+// Adapter layer: the body every event-driven function shares (Lambda-agnostic): queue or reconcile the sets an event
+// names, log, count, fail. Reading the event (its sets, its scope, why it is ignored) is in event-scope.ts.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { randomUUID } from "node:crypto";
 import { createAwsClients, createSqsClient, type AwsClients } from "./aws-clients";
-import { configurationSetNamesFrom, parseCloudTrailEvent, type ExtractedNames } from "./cloudtrail-event";
 import { loadConfig, type Config } from "./config";
 import { AutowireError, describeError, MalformedEventError } from "./errors";
+import { hintOf, scopeOf, type Scope } from "./event-scope";
 import { attachPacer, TokenBucketPacer } from "./pacing";
 import { eventTimeOf, RecentReads } from "./recent-reads";
 import { reconcile } from "./reconcile";
 import type { ReconcileRequest } from "./reconcile-queue";
 import { queueReconciles, type ReconcileQueue } from "./reconcile-queue-send";
 import type { ReportEntry } from "./report";
-import {
-  configurationSetNamesFromTagChange,
-  isTagChangeEvent,
-  parseTagChangeEvent,
-  TAG_CHANGE_DETAIL_TYPE,
-} from "./tag-change-event";
+import { TAG_CHANGE_DETAIL_TYPE } from "./tag-change-event";
 import {
   addOutcomeMetrics,
   COALESCED_EVENTS_METRIC,
@@ -101,14 +97,6 @@ export function sesRateOfOneContainer(
   return config.sesRequestsPerSecond / Math.max(1, config.eventConcurrency);
 }
 
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/;
-
-/** Region and account of a Lambda function ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`). */
-export function scopeFromFunctionArn(arn: string): { region: string; account: string } | undefined {
-  const match = LAMBDA_ARN.exec(arn);
-  return match === null ? undefined : { region: match[1]!, account: match[2]! };
-}
-
 /** Reconciles one set, logging and remembering (RecentReads) the outcome; a failure is returned, never thrown. */
 export async function reconcileOne(
   name: string,
@@ -147,57 +135,10 @@ export async function reconcileOne(
   }
 }
 
-export interface Scope {
-  region: string;
-  account: string;
-}
-
 function ignore(deps: EventRunDeps, reason: string, level: "debug" | "warn"): EventRunResult {
   deps.logger[level](`event ignored: ${reason}`);
   deps.metrics.addMetric(IGNORED_EVENTS_METRIC, MetricUnit.Count, 1);
   return { status: "ignored", reason };
-}
-
-/** The event's account/region and the configuration sets it names, or why it is ignored. */
-type Hint =
-  | { ignored: string; level: "debug" | "warn" }
-  | {
-      account?: string | undefined;
-      region?: string | undefined;
-      /** The CloudTrail event name, or "Tag Change on Resource" (carried in queued messages, for the logs). */
-      trigger: string;
-      extract: (scope: Scope) => ExtractedNames;
-    };
-
-function hintOf(event: unknown, accepted: readonly string[], deps: EventRunDeps): Hint {
-  if (isTagChangeEvent(event)) {
-    if (!accepted.includes(TAG_CHANGE_DETAIL_TYPE)) {
-      return {
-        ignored: `${TAG_CHANGE_DETAIL_TYPE} is not handled here (expected ${accepted.join(", ")})`,
-        level: "warn",
-      };
-    }
-    const change = parseTagChangeEvent(event);
-    const key = deps.config.optInTagKey;
-    if (change.changedTagKeys !== undefined && !change.changedTagKeys.includes(key)) {
-      return { ignored: `the tag change does not concern the opt-in key ${key}`, level: "debug" };
-    }
-    return {
-      ...change,
-      trigger: TAG_CHANGE_DETAIL_TYPE,
-      extract: (scope) => configurationSetNamesFromTagChange(change, scope),
-    };
-  }
-  const call = parseCloudTrailEvent(event);
-  if (call.errorCode !== undefined)
-    return { ignored: `the ${call.eventName} call failed (${call.errorCode})`, level: "debug" };
-  if (!accepted.includes(call.eventName)) {
-    return {
-      ignored: `${call.eventName} is not handled here (expected ${accepted.join(", ")})`,
-      level: "warn",
-    };
-  }
-  return { ...call, trigger: call.eventName, extract: (scope) => configurationSetNamesFrom(call, scope) };
 }
 
 async function run(
@@ -206,28 +147,10 @@ async function run(
   accepted: readonly string[],
   deps: EventRunDeps,
 ): Promise<EventRunResult> {
-  const hint = hintOf(event, accepted, deps);
+  const hint = hintOf(event, accepted, deps.config.optInTagKey);
   if ("ignored" in hint) return ignore(deps, hint.ignored, hint.level);
-  const own = scopeFromFunctionArn(context.invokedFunctionArn);
-  const ownRegion = deps.region ?? own?.region;
-  const region = hint.region ?? ownRegion;
-  const account = hint.account ?? own?.account;
-  if (region === undefined || account === undefined) {
-    throw new MalformedEventError(
-      "The event has no account or region and the function ARN does not give them.",
-    );
-  }
-  const scope: Scope = { region, account };
-  if (
-    (ownRegion !== undefined && scope.region !== ownRegion) ||
-    (own !== undefined && scope.account !== own.account)
-  ) {
-    return ignore(
-      deps,
-      `the event is from ${scope.region}/${scope.account}: one stack serves one region`,
-      "warn",
-    );
-  }
+  const scope = scopeOf(hint, context.invokedFunctionArn, deps.region);
+  if ("ignored" in scope) return ignore(deps, scope.ignored, "warn");
   const { names, ignored } = hint.extract(scope);
   for (const resource of ignored) deps.logger.debug("resource ignored", { resource });
   if (names.length === 0)

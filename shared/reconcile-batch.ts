@@ -1,13 +1,8 @@
 // Adapter layer: one batch of the reconcile queue (Lambda-agnostic) — one reconcile per set, failures reported per message.
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { describeError, InvalidReconcileMessageError, MalformedEventError } from "./errors";
-import {
-  reconcileOne,
-  scopeFromFunctionArn,
-  type EventRunDeps,
-  type InvocationContext,
-  type Scope,
-} from "./event-run";
+import { reconcileOne, type EventRunDeps, type InvocationContext } from "./event-run";
+import { scopeFromFunctionArn, type Scope } from "./event-scope";
 import { parseReconcileRequest, type ReconcileRequest } from "./reconcile-queue";
 import type { ReportEntry } from "./report";
 import { addOutcomeMetrics, COALESCED_EVENTS_METRIC, MALFORMED_EVENTS_METRIC } from "./telemetry";

@@ -5,7 +5,7 @@ import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
 import { parseBackfillPayload } from "../../shared/backfill-payload";
 import { runBackfillStep, type BackfillProgress, type BackfillReport } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
-import { scopeFromFunctionArn } from "../../shared/event-run";
+import { scopeFromFunctionArn } from "../../shared/event-scope";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { createTaggingClient } from "../../shared/tagging-client";
 import { createLogger, createMetrics, publishBackfillRunMetrics } from "../../shared/telemetry";

@@ -5,7 +5,7 @@ import { createAwsClients, sdkClientConfig } from "../../shared/aws-clients";
 import { runBackfillStep } from "../../shared/backfill-run";
 import { loadConfig } from "../../shared/config";
 import { sendAnswer } from "../../shared/custom-resource-response";
-import { scopeFromFunctionArn } from "../../shared/event-run";
+import { scopeFromFunctionArn } from "../../shared/event-scope";
 import { attachPacer, TokenBucketPacer } from "../../shared/pacing";
 import { CLEANUP_STOP_MARGIN_MS, handleStackLifecycle } from "../../shared/stack-lifecycle";
 import { createTaggingClient } from "../../shared/tagging-client";

@@ -4,9 +4,9 @@ import {
   EVENT_MAX_ATTEMPTS,
   eventRunDepsFromEnvironment,
   reconcileFromEvent,
-  scopeFromFunctionArn,
   sesRateOfOneContainer,
 } from "../../shared/event-run";
+import { scopeFromFunctionArn } from "../../shared/event-scope";
 import { PACING_MIDDLEWARE_NAME } from "../../shared/pacing";
 import { reconcile } from "../../shared/reconcile";
 import { testEventRunDeps } from "../support/event-handlers";
