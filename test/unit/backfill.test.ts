@@ -12,6 +12,51 @@ function namesOf(results: readonly ReportEntry[]): string[] {
   return results.map((entry) => entry.configurationSet).sort();
 }
 
+/** One invocation's deps: `budgetMs` of Lambda time left at the start, 1 s less after each finished set, no reserve. */
+function invocationDeps(
+  fake: FakeAws,
+  { budgetMs, concurrency, stopMarginMs }: { budgetMs: number; concurrency: number; stopMarginMs: number },
+) {
+  let remainingMs = budgetMs;
+  return depsFor(fake, {
+    concurrency,
+    stopMarginMs,
+    reserveMs: 0,
+    remainingTimeMs: () => remainingMs,
+    onResult: () => {
+      remainingMs -= 1_000;
+    },
+  });
+}
+
+/**
+ * One opted-in set, "only", whose first `times` GetConfigurationSet answers are throttled (or fail with `error`,
+ * when given), `maxAttempts` SDK attempts per call, and a clock that records the backfill's waits instead of sleeping.
+ */
+function oneSetThrottled(
+  times: number,
+  { maxAttempts, error }: { maxAttempts: number; error?: { name: string; message: string; status: number } },
+) {
+  const fake = new FakeAws();
+  fake.addSet("only", { "ses-firehose": "enabled" });
+  fake.injectThrottling.set("GetConfigurationSetCommand", times);
+  if (error !== undefined) {
+    fake.throttlingError = () =>
+      new SESv2ServiceException({
+        name: error.name,
+        $fault: "client",
+        message: error.message,
+        $metadata: { httpStatusCode: error.status },
+      });
+  }
+  const waits: number[] = [];
+  const deps = {
+    ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
+    ...fake.clients({ maxAttempts }),
+  };
+  return { fake, waits, deps };
+}
+
 describe("runBackfill", () => {
   it("reconciles every listed configuration set exactly once, fetching each page once", async () => {
     // Prepare
@@ -148,18 +193,9 @@ describe("runBackfill", () => {
     // Act
     for (;;) {
       invocations += 1;
-      let budgetMs = 12_000;
       const run = await runBackfill(
         { dryRun: false, ...(cursor === undefined ? {} : { cursor }) },
-        depsFor(fake, {
-          concurrency: 4,
-          stopMarginMs: 5_000,
-          reserveMs: 0,
-          remainingTimeMs: () => budgetMs,
-          onResult: () => {
-            budgetMs -= 1_000;
-          },
-        }),
+        invocationDeps(fake, { budgetMs: 12_000, concurrency: 4, stopMarginMs: 5_000 }),
       );
       seen.push(...run.results.map((entry) => entry.configurationSet));
       expect(run.results.length).toBeLessThanOrEqual(8 + 3); // 8 taken before 5 s remain, 3 more in flight
@@ -205,14 +241,7 @@ describe("runBackfill", () => {
 
   it("rides out throttling: SDK retries first, then its own retry of the set, and reports no failure", async () => {
     // Prepare: 2 attempts per call, and 3 throttled GetConfigurationSet answers in a row
-    const fake = new FakeAws();
-    fake.addSet("only", { "ses-firehose": "enabled" });
-    fake.injectThrottling.set("GetConfigurationSetCommand", 3);
-    const waits: number[] = [];
-    const deps = {
-      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
-      ...fake.clients({ maxAttempts: 2 }),
-    };
+    const { fake, waits, deps } = oneSetThrottled(3, { maxAttempts: 2 });
 
     // Act
     const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
@@ -225,21 +254,10 @@ describe("runBackfill", () => {
 
   it("retries a set throttled with another error name and message, recognised by its HTTP 429", async () => {
     // Prepare: a throttling answer whose name and text reconcile has never seen; only its status says throttled
-    const fake = new FakeAws();
-    fake.addSet("only", { "ses-firehose": "enabled" });
-    fake.injectThrottling.set("GetConfigurationSetCommand", 1);
-    fake.throttlingError = () =>
-      new SESv2ServiceException({
-        name: "SlowDown",
-        $fault: "client",
-        message: "Rate exceeded for this account, please back off",
-        $metadata: { httpStatusCode: 429 },
-      });
-    const waits: number[] = [];
-    const deps = {
-      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
-      ...fake.clients({ maxAttempts: 1 }),
-    };
+    const { fake, waits, deps } = oneSetThrottled(1, {
+      maxAttempts: 1,
+      error: { name: "SlowDown", message: "Rate exceeded for this account, please back off", status: 429 },
+    });
 
     // Act
     const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
@@ -252,21 +270,14 @@ describe("runBackfill", () => {
 
   it("does not retry a set that failed for another reason, whatever its message says", async () => {
     // Prepare: an access error whose text mentions throttling
-    const fake = new FakeAws();
-    fake.addSet("only", { "ses-firehose": "enabled" });
-    fake.injectThrottling.set("GetConfigurationSetCommand", 1);
-    fake.throttlingError = () =>
-      new SESv2ServiceException({
+    const { waits, deps } = oneSetThrottled(1, {
+      maxAttempts: 1,
+      error: {
         name: "AccessDeniedException",
-        $fault: "client",
         message: "failed with TooManyRequestsException: Throttling (not really)",
-        $metadata: { httpStatusCode: 403 },
-      });
-    const waits: number[] = [];
-    const deps = {
-      ...depsFor(fake, { clock: { ...systemClock, sleep: async (ms: number) => void waits.push(ms) } }),
-      ...fake.clients({ maxAttempts: 1 }),
-    };
+        status: 403,
+      },
+    });
 
     // Act
     const run = await runBackfill({ dryRun: false, configurationSetNames: ["only"] }, deps);
@@ -405,18 +416,9 @@ describe("runBackfill and roles whose configuration set is gone", () => {
 
     // Act
     for (let invocation = 0; invocation < 30; invocation += 1) {
-      let budgetMs = 8_000;
       const run = await runBackfill(
         { dryRun: false, ...(cursor === undefined ? {} : { cursor }) },
-        depsFor(fake, {
-          concurrency: 2,
-          stopMarginMs: 5_000,
-          reserveMs: 0,
-          remainingTimeMs: () => budgetMs,
-          onResult: () => {
-            budgetMs -= 1_000;
-          },
-        }),
+        invocationDeps(fake, { budgetMs: 8_000, concurrency: 2, stopMarginMs: 5_000 }),
       );
       seen.push(...run.results.map((entry) => entry.configurationSet));
       if (run.complete) break;
