@@ -25,6 +25,16 @@ import type { RunOptions } from "../../shared/deps";
 import { reconcile } from "../../shared/reconcile";
 import * as world from "../support/reconcile-world";
 
+/** The whole entry of a set whose wiring was removed, with the writes it made in order. */
+function removedEntry(...actions: string[]) {
+  return { configurationSet: world.SET, outcome: "removed", actions };
+}
+
+/** The whole entry of a set that failed before anything was written: no action, the error and its name. */
+function failedBeforeAnyWrite(error: unknown, errorName: string, configurationSet = world.SET) {
+  return { configurationSet, outcome: "failed", actions: [], error, errorName };
+}
+
 describe("a configuration set that opts in for the first time", () => {
   it("creates the role with path, tags, boundary and trust policy in one call, its inline policy, then the destination", async () => {
     // Prepare
@@ -181,11 +191,9 @@ describe("a configuration set that opts out", () => {
       const entry = await reconcile(world.SET, world.depsWith());
 
       // Assess
-      expect(entry).toEqual({
-        configurationSet: world.SET,
-        outcome: "removed",
-        actions: ["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"],
-      });
+      expect(entry).toEqual(
+        removedEntry("DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"),
+      );
       expect(world.writesSent()).toEqual([
         "DeleteConfigurationSetEventDestination",
         "DeleteRolePolicy",
@@ -260,11 +268,7 @@ describe("a configuration set that no longer exists", () => {
     const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "removed",
-      actions: ["DeleteRolePolicy", "DeleteRole"],
-    });
+    expect(entry).toEqual(removedEntry("DeleteRolePolicy", "DeleteRole"));
     expect(world.ses).not.toHaveReceivedCommand(GetConfigurationSetEventDestinationsCommand);
   });
 
@@ -291,11 +295,7 @@ describe("remove-only mode (the DeleteConfigurationSet function)", () => {
     const entry = await reconcile(world.SET, world.depsWith({}), { removeOnly: true });
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "removed",
-      actions: ["DeleteRolePolicy", "DeleteRole"],
-    });
+    expect(entry).toEqual(removedEntry("DeleteRolePolicy", "DeleteRole"));
   });
 
   it("leaves a set that was recreated and opted in to its own events: skipped, nothing read or written beyond the set", async () => {
@@ -342,11 +342,9 @@ describe("every set opted out (the stack's uninstall)", () => {
     const entry = await reconcile(world.SET, ...uninstall());
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "removed",
-      actions: ["DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"],
-    });
+    expect(entry).toEqual(
+      removedEntry("DeleteConfigurationSetEventDestination", "DeleteRolePolicy", "DeleteRole"),
+    );
     expect(world.commandsSent()).toEqual([
       "DeleteConfigurationSetEventDestination",
       "GetRole",
@@ -367,11 +365,7 @@ describe("every set opted out (the stack's uninstall)", () => {
     const entry = await reconcile(world.SET, ...uninstall({ managedRoleNames: new Set() }));
 
     // Assess: one SES call, no IAM call
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "removed",
-      actions: ["DeleteConfigurationSetEventDestination"],
-    });
+    expect(entry).toEqual(removedEntry("DeleteConfigurationSetEventDestination"));
     expect(world.commandsSent()).toEqual(["DeleteConfigurationSetEventDestination"]);
   });
 
@@ -425,11 +419,7 @@ describe("every set opted out (the stack's uninstall)", () => {
     const entry = await reconcile(world.SET, ...uninstall({ dryRun: true, managedRoleNames: new Set() }));
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "removed",
-      actions: ["DeleteConfigurationSetEventDestination"],
-    });
+    expect(entry).toEqual(removedEntry("DeleteConfigurationSetEventDestination"));
     expect(world.writesSent()).toEqual([]);
   });
   it("in a dry run plans nothing for a set without our destination: skipped, as the real uninstall would be", async () => {
@@ -453,13 +443,13 @@ describe("bad input fails the set clearly and creates nothing", () => {
       const entry = await reconcile(name, world.depsWith());
 
       // Assess
-      expect(entry).toEqual({
-        configurationSet: name,
-        outcome: "failed",
-        actions: [],
-        error: `Configuration set name "${name}" is not valid: expected 1-64 letters, digits, _ or -.`,
-        errorName: "InvalidConfigurationSetNameError",
-      });
+      expect(entry).toEqual(
+        failedBeforeAnyWrite(
+          `Configuration set name "${name}" is not valid: expected 1-64 letters, digits, _ or -.`,
+          "InvalidConfigurationSetNameError",
+          name,
+        ),
+      );
       expect(world.commandsSent()).toEqual([]);
     },
   );
@@ -474,13 +464,7 @@ describe("bad input fails the set clearly and creates nothing", () => {
       const entry = await reconcile(world.SET, world.depsWith());
 
       // Assess
-      expect(entry).toEqual({
-        configurationSet: world.SET,
-        outcome: "failed",
-        actions: [],
-        error: expect.any(String),
-        errorName: "InvalidTagValueError",
-      });
+      expect(entry).toEqual(failedBeforeAnyWrite(expect.any(String), "InvalidTagValueError"));
       expect(entry.error).toContain(`ses-firehose="${value}"`);
       expect(entry.error).toMatch(/enabled.*disabled.*stream name.*ARN/);
       expect(world.commandsSent()).toEqual(["GetConfigurationSet"]);
@@ -569,13 +553,12 @@ describe("bad input fails the set clearly and creates nothing", () => {
     const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "failed",
-      actions: [],
-      error: "GetRole failed with AccessDenied: not authorized to perform iam:GetRole",
-      errorName: "AccessDenied",
-    });
+    expect(entry).toEqual(
+      failedBeforeAnyWrite(
+        "GetRole failed with AccessDenied: not authorized to perform iam:GetRole",
+        "AccessDenied",
+      ),
+    );
   });
 });
 
@@ -590,13 +573,12 @@ describe("unexpected and edge responses", () => {
     const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "failed",
-      actions: [],
-      error: "GetConfigurationSet failed with TooManyRequestsException: Too many requests.",
-      errorName: "TooManyRequestsException",
-    });
+    expect(entry).toEqual(
+      failedBeforeAnyWrite(
+        "GetConfigurationSet failed with TooManyRequestsException: Too many requests.",
+        "TooManyRequestsException",
+      ),
+    );
   });
 
   it("names DescribeDeliveryStream when Firehose refuses to describe the stream, and creates nothing", async () => {
@@ -615,15 +597,13 @@ describe("unexpected and edge responses", () => {
     const entry = await reconcile(world.SET, world.depsWith());
 
     // Assess
-    expect(entry).toEqual({
-      configurationSet: world.SET,
-      outcome: "failed",
-      actions: [],
-      error:
+    expect(entry).toEqual(
+      failedBeforeAnyWrite(
         "DescribeDeliveryStream failed with AccessDeniedException: not authorized to perform: " +
-        "firehose:DescribeDeliveryStream",
-      errorName: "AccessDeniedException",
-    });
+          "firehose:DescribeDeliveryStream",
+        "AccessDeniedException",
+      ),
+    );
     expect(world.iam.calls()).toHaveLength(0);
   });
 });
