@@ -30,6 +30,17 @@ export function loadTemplate(): CfnTemplate {
   return yamlParse(readFileSync(path.join(ROOT, "template.yaml"), "utf8")) as CfnTemplate;
 }
 
+/** The six functions of docs/contract.md (their logical IDs in template.yaml). */
+export const FUNCTION_IDS = [
+  "OnConfigurationSetCreatedFunction",
+  "OnConfigurationSetTaggedFunction",
+  "OnConfigurationSetDeletedFunction",
+  "ReconcileFunction",
+  "BackfillFunction",
+  "StackLifecycleFunction",
+] as const;
+export type FunctionId = (typeof FUNCTION_IDS)[number];
+
 export const TEST_ACCOUNT = "111122223333";
 export const TEST_REGION = "us-east-1";
 

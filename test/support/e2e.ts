@@ -26,9 +26,9 @@ import {
   CLI_PATH,
   startLambdaContainer,
   type ContainerOptions,
-  type FunctionId,
   type LambdaContainer,
 } from "./lambda-runtime";
+import type { FunctionId } from "./cfn-template";
 import { documentedPolicies as fillDocumentedPolicies, type DocumentedPolicies } from "./documented-policies";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");

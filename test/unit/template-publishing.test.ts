@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_METRICS_NAMESPACE } from "../../shared/telemetry";
-import { ROOT, loadTemplate, resolve, type CfnResource } from "../support/cfn-template";
+import { FUNCTION_IDS, ROOT, loadTemplate, resolve, type CfnResource } from "../support/cfn-template";
 
 const template = loadTemplate();
 const raw = template as unknown as {
@@ -157,14 +157,7 @@ describe("the dashboard", () => {
     // The reconcile backlog: how many sets wait, and for how long (the age on the same queue, "." = as above).
     expect(metricsOf(/backlog/i)).toContain('"...","arn:aws:test:::ReconcileQueue.QueueName"');
     expect(metricsOf(/backlog/i)).toContain('[".","ApproximateAgeOfOldestMessage",".","."');
-    for (const fn of [
-      "OnConfigurationSetCreatedFunction",
-      "OnConfigurationSetTaggedFunction",
-      "OnConfigurationSetDeletedFunction",
-      "ReconcileFunction",
-      "BackfillFunction",
-      "StackLifecycleFunction",
-    ]) {
+    for (const fn of FUNCTION_IDS) {
       expect(metricsOf(/^failures$/i)).toContain(`"${fn}-physical-id"`);
       expect(metricsOf(/throttles/)).toContain(`"${fn}-physical-id"`);
     }

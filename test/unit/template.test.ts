@@ -11,6 +11,7 @@ import {
 } from "../../shared/stack-lifecycle";
 import {
   conditionHolds,
+  FUNCTION_IDS,
   loadTemplate,
   resolve,
   ROOT,
@@ -20,14 +21,6 @@ import {
 
 const template = loadTemplate();
 const db = loadAwsServiceSpecSync();
-const FUNCTION_IDS = [
-  "OnConfigurationSetCreatedFunction",
-  "OnConfigurationSetTaggedFunction",
-  "OnConfigurationSetDeletedFunction",
-  "ReconcileFunction",
-  "BackfillFunction",
-  "StackLifecycleFunction",
-];
 const EVENT_FUNCTION_IDS = [
   "OnConfigurationSetCreatedFunction",
   "OnConfigurationSetTaggedFunction",
