@@ -59,6 +59,7 @@ describe("parseTagChangeEvent, what it refuses and what it tolerates", () => {
   it.each([
     ["a CloudTrail event", fixtureEvent("tag-resource")],
     ["null", null],
+    ["nothing", undefined],
     ["a list holding the event", [fixtureEvent("tag-change-on-resource")]],
   ])("refuses %s with the accepted shape in full", (_label, event) => {
     expect(() => parseTagChangeEvent(event)).toThrow(
@@ -77,8 +78,8 @@ describe("parseTagChangeEvent, what it refuses and what it tolerates", () => {
     );
   });
 
-  it("reads any changed key when detail is not an object (null or a list)", () => {
-    for (const detail of [null, [{ "changed-tag-keys": ["team"] }]]) {
+  it("reads any changed key when detail is missing or not an object (null or a list)", () => {
+    for (const detail of [undefined, null, [{ "changed-tag-keys": ["team"] }]]) {
       const event = { ...fixtureEvent("tag-change-on-resource"), detail };
       expect(parseTagChangeEvent(event).changedTagKeys).toBeUndefined();
     }
