@@ -3,6 +3,7 @@ import fc from "fast-check";
 import {
   CONFIGURATION_SET_NAME_PATTERN,
   CONFIGURATION_SET_TAG_KEY,
+  DELIVERY_STREAM_TAG_KEY,
   configurationSetArnFor,
   configurationSetArnPatternFor,
   configurationSetFromRoleName,
@@ -126,6 +127,13 @@ describe("configurationSetFromRoleName (the reverse of roleNameFor)", () => {
       kind: "set",
       configurationSet: "marketing",
     });
+  });
+
+  it("never reads a full-length role name of another prefix as a shortened one of ours (no GetRole for it)", () => {
+    // A 64-character name of another deployment's prefix: its middle would pass for a shortened set name.
+    const roleName = roleNameFor("team-b", "us-east-1", "n".repeat(64));
+    expect(roleName).toHaveLength(64);
+    expect(configurationSetFromRoleName("sfa", "us-east-1", roleName)).toEqual({ kind: "other" });
   });
 
   it("leaves a shortened name of another region to the role's tags", () => {
@@ -285,11 +293,12 @@ describe("what a name or ARN must look like", () => {
     expect(parseDeliveryStreamArn(arn)).toBeUndefined();
   });
 
-  it("marks a managed role with the documented tag keys (docs/core.md)", () => {
-    expect([MANAGED_BY_TAG, CONFIGURATION_SET_TAG_KEY, REGION_TAG_KEY]).toEqual([
+  it("marks a managed role with the documented tag keys (docs/core.md, docs/role-scope.md)", () => {
+    expect([MANAGED_BY_TAG, CONFIGURATION_SET_TAG_KEY, REGION_TAG_KEY, DELIVERY_STREAM_TAG_KEY]).toEqual([
       { Key: "managed-by", Value: "ses-firehose-autowire" },
       "ses-configuration-set",
       "ses-region",
+      "ses-delivery-stream",
     ]);
   });
 });

@@ -120,4 +120,68 @@ describe("parseReconcileRequest", () => {
     expect(read).toThrow(reason);
     expect(read).toThrow(/Accepted: a JSON object with "configurationSet" \(1-64 letters, digits, _ or -\)/);
   });
+  it("states the field, what it got and everything accepted in one message", () => {
+    expect(() => parseReconcileRequest(body({ account: true }))).toThrow(
+      new InvalidReconcileMessageError(
+        'The reconcile message is not valid: "account" must be a 12-digit account ID, got a boolean. Accepted: a ' +
+          'JSON object with "configurationSet" (1-64 letters, digits, _ or -), "account" (12 digits), "region" ' +
+          '(e.g. us-east-1), "trigger" (text), and optionally "eventTime" (an ISO 8601 date) and "removeOnly" ' +
+          "(true or false).",
+      ),
+    );
+    expect(() => parseReconcileRequest('"marketing"')).toThrow(/the body is a string, not an object/);
+    expect(() => parseReconcileRequest(body({ region: null }))).toThrow(
+      /"region" must be a region name, got null/,
+    );
+    expect(() => parseReconcileRequest(body({ trigger: ["TagResource"] }))).toThrow(
+      /"trigger" must be 1-128 printable characters, got an array/,
+    );
+  });
+
+  it("reads a message without eventTime, and removeOnly false as a normal reconcile", () => {
+    const untimed: Record<string, unknown> = { ...REQUEST };
+    delete untimed.eventTime;
+    expect(parseReconcileRequest(JSON.stringify(untimed))).toStrictEqual({
+      configurationSet: "marketing",
+      account: "111122223333",
+      region: "us-east-1",
+      trigger: "TagResource",
+    });
+    expect(parseReconcileRequest(body({ removeOnly: false }))).toStrictEqual(REQUEST);
+    expect(parseReconcileRequest(body({ removeOnly: true }))).toStrictEqual({ ...REQUEST, removeOnly: true });
+  });
+
+  it.each([
+    ["a 13-digit account", { account: "1111222233334" }, "account"],
+    ["an account with a prefix", { account: "x111122223333" }, "account"],
+    ["a region with a prefix", { region: "xus-east-1" }, "region"],
+    ["a region without its number", { region: "us-east-" }, "region"],
+    ["a region with a suffix", { region: "us-east-1a" }, "region"],
+    ["a one-letter region prefix", { region: "u-east-1" }, "region"],
+    ["an empty trigger", { trigger: "" }, "trigger"],
+    ["a trigger of 129 characters", { trigger: "T".repeat(129) }, "trigger"],
+    ["a trigger with a line break", { trigger: "TagResource\nforged log line" }, "trigger"],
+    ["a trigger with a non-ASCII character", { trigger: "TagRéssource" }, "trigger"],
+    ["a configuration set name with a prefix", { configurationSet: " marketing" }, "configurationSet"],
+  ])("refuses %s", (_case, fields, key) => {
+    expect(() => parseReconcileRequest(body(fields))).toThrow(
+      new RegExp(`^The reconcile message is not valid: "${key}" must be `),
+    );
+  });
+
+  it.each([
+    ["every AWS partition's region form", { region: "us-gov-west-1" }],
+    ["a region numbered past 9", { region: "ap-southeast-10" }],
+    ["a trigger of 128 printable characters", { trigger: "~ ".repeat(64) }],
+    ["a one-character trigger", { trigger: "T" }],
+    ["an eventTime with an offset", { eventTime: "2026-12-02T08:00:00+01:00" }],
+  ])("accepts %s", (_case, fields) => {
+    expect(parseReconcileRequest(body(fields))).toStrictEqual({ ...REQUEST, ...fields });
+  });
+
+  it("refuses an eventTime given as a number even when it reads as a year", () => {
+    expect(() => parseReconcileRequest(body({ eventTime: 2026 }))).toThrow(
+      /"eventTime" must be an ISO 8601 date, got 2026/,
+    );
+  });
 });
