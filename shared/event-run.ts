@@ -69,13 +69,22 @@ export class ConfigurationSetsFailedError extends AutowireError {
  */
 export function eventRunDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): EventRunDeps {
   const config = loadConfig(env);
-  // Throttling is ridden out here rather than failing the invocation: 12 adaptive attempts (as the backfill).
-  const clients = createAwsClients({ maxAttempts: EVENT_MAX_ATTEMPTS });
-  attachPacer(clients.sesv2, new TokenBucketPacer({ ratePerSecond: sesRateOfOneContainer(config) }));
+  // The reconcile clients are built on first use: a container that only queues its sets (the stack's event
+  // functions) never needs them. Throttling is ridden out rather than failing the invocation: 12 adaptive attempts.
+  let clients: AwsClients | undefined;
+  const reconcileClients = (): AwsClients => {
+    if (clients === undefined) {
+      clients = createAwsClients({ maxAttempts: EVENT_MAX_ATTEMPTS });
+      attachPacer(clients.sesv2, new TokenBucketPacer({ ratePerSecond: sesRateOfOneContainer(config) }));
+    }
+    return clients;
+  };
   const url = config.reconcileQueueUrl;
   return {
     config,
-    clients,
+    get clients() {
+      return reconcileClients();
+    },
     logger: createLogger(),
     metrics: createMetrics(),
     region: env.AWS_REGION,

@@ -132,6 +132,7 @@ describe("eventRunDepsFromEnvironment", () => {
     expect(((await sesv2.config.retryStrategy()) as { mode?: string }).mode).toBe("adaptive");
     expect(built.recentReads).toBeDefined();
     expect(built.queue).toBeUndefined();
+    expect(built.clients).toBe(built.clients); // built once per container, on first use
   });
 
   it("queues to RECONCILE_QUEUE_URL when it is set, with 12 adaptive attempts", async () => {
